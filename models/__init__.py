@@ -1,0 +1,1 @@
+"""The vocabulary of evidence-checker: enums, domain types, the rule-pack schema. No I/O."""

@@ -1,0 +1,258 @@
+"""Domain types: what flows through the pipeline and what the report is made of.
+
+Data flows one way: pages -> text -> classify -> extract -> evaluate -> report. Every type here is
+plain data (pydantic models, no I/O) so the CLI, the HTTP service and workers share them, and the
+JSON Schema of the report is generated from them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from models.enums import (
+    DocumentType,
+    ErrorCode,
+    SealColor,
+    SealShape,
+    Severity,
+    Status,
+    TextSource,
+)
+
+SCHEMA_VERSION = "1.0"
+
+# x0, y0, x1, y1 in the page's own coordinate space (PDF points for text-layer pages, pixels of the
+# page image for OCR'd pages); the page entry gives width and height in the same units.
+BBox = tuple[float, float, float, float]
+
+
+def union_bbox(boxes: list[BBox]) -> BBox | None:
+    """Smallest box that holds all of ``boxes`` (None for none)."""
+    if not boxes:
+        return None
+    return (
+        min(b[0] for b in boxes),
+        min(b[1] for b in boxes),
+        max(b[2] for b in boxes),
+        max(b[3] for b in boxes),
+    )
+
+
+class TextLine(BaseModel):
+    """One line of text with its box: a text-layer line or an OCR detection."""
+
+    model_config = ConfigDict(frozen=True)
+
+    text: str
+    bbox: BBox
+    confidence: float = 1.0
+
+
+class PageText(BaseModel):
+    """The text of one dossier page, in reading order, whatever its source."""
+
+    page: int
+    width: float
+    height: float
+    lines: list[TextLine] = Field(default_factory=list)
+    text_source: TextSource = TextSource.none
+
+    @property
+    def text(self) -> str:
+        return "\n".join(line.text for line in self.lines)
+
+
+def stable_id(prefix: str, *parts: object) -> str:
+    """An id that is the same every time the same input is checked."""
+    digest = hashlib.sha1("\x1f".join(str(p) for p in parts).encode("utf-8")).hexdigest()
+    return f"{prefix}-{digest[:12]}"
+
+
+class Finding(BaseModel):
+    """One fact read off a page: a date, an amount, a code, a phrase, or a document field."""
+
+    id: str = ""
+    kind: str  # date | amount | amount_words | credit_code | tax_id | cloud_wording | field ...
+    value: str  # as printed
+    normalized: str | None = None  # in the report's value format (ISO date, "718.00", ...)
+    page: int
+    bbox: BBox | None = None
+    confidence: float = 1.0
+    extractor: str
+    field: str | None = None
+    valid: bool | None = None  # for codes with check characters
+    detail: dict[str, Any] = Field(default_factory=dict)
+
+    def with_id(self) -> Finding:
+        box = tuple(round(v) for v in self.bbox) if self.bbox else None
+        fid = stable_id("f", self.extractor, self.kind, self.field, self.page, self.normalized or self.value, box)
+        return self.model_copy(update={"id": fid})
+
+
+class FieldValue(BaseModel):
+    """A document field as the report shows it (REPORT.md: value, page, bbox, confidence)."""
+
+    value: str
+    page: int
+    bbox: BBox | None = None
+    confidence: float = 1.0
+    finding_id: str | None = None
+
+
+class LineItem(BaseModel):
+    name: str
+    amount: str | None = None
+    tax_rate: str | None = None
+    tax: str | None = None
+    page: int | None = None
+    bbox: BBox | None = None
+
+
+class Document(BaseModel):
+    """Pages that belong together (one invoice, one contract) with the fields read from them."""
+
+    id: str
+    document_type: DocumentType
+    pages: list[int]
+    title: str | None = None
+    fields: dict[str, FieldValue] = Field(default_factory=dict)
+    list_fields: dict[str, list[FieldValue]] = Field(default_factory=dict)
+    line_items: list[LineItem] = Field(default_factory=list)
+    # what an extractor concluded about the document as a whole (cloud wording present, private
+    # cloud console, invoice kind, ...), keyed by name, JSON-compatible values
+    facts: dict[str, Any] = Field(default_factory=dict)
+
+    def value(self, name: str) -> str | None:
+        fv = self.fields.get(name)
+        return fv.value if fv else None
+
+
+class Seal(BaseModel):
+    id: str = ""
+    page: int
+    bbox: BBox
+    shape: SealShape = SealShape.other
+    color: SealColor = SealColor.red
+    text: str = ""
+    kind: str | None = None  # 公章 | 合同专用章 | 财务专用章 | 发票专用章 | 监制 | personal
+    confidence: float = 0.0
+
+
+class PageInfo(BaseModel):
+    page: int
+    file: str
+    file_page: int
+    width: float
+    height: float
+    document_type: DocumentType = DocumentType.other
+    text_source: TextSource = TextSource.none
+    rotation: int = 0  # degrees the page image was turned to read upright
+    skew: float = 0.0
+    image_sha256: str | None = None
+    ocr_cached: bool | None = None
+    notes: list[str] = Field(default_factory=list)
+
+
+class CheckResult(BaseModel):
+    item_id: str
+    title: str
+    group: str = ""
+    status: Status
+    pages: list[int] = Field(default_factory=list)
+    evidence: list[str] = Field(default_factory=list)
+    reason: str
+
+
+class RiskFlag(BaseModel):
+    id: str = ""
+    code: str
+    severity: Severity
+    pages: list[int] = Field(default_factory=list)
+    evidence: list[str] = Field(default_factory=list)
+    message: str
+    values: dict[str, Any] = Field(default_factory=dict)
+
+    def with_id(self) -> RiskFlag:
+        return self.model_copy(update={"id": stable_id("r", self.code, self.pages, sorted(self.values.items()))})
+
+
+class SpendingInvoice(BaseModel):
+    document_id: str
+    pages: list[int]
+    invoice_key: str | None
+    issue_date: str | None
+    grand_total: str | None
+    seller_name: str | None
+    counted: bool
+    reason: str
+
+
+class Spending(BaseModel):
+    since: str
+    total: str
+    invoice_count: int
+    by_seller: dict[str, str] = Field(default_factory=dict)
+    invoices: list[SpendingInvoice] = Field(default_factory=list)
+
+
+class AnnexRow(BaseModel):
+    """One domain of the annex table 企业上云业务及应用表."""
+
+    category: str
+    subcategory: str
+    domain: str
+    on_cloud: bool
+    pages: list[int] = Field(default_factory=list)
+    evidence: list[str] = Field(default_factory=list)
+    source: str = ""  # what proved it, in words
+
+
+class ReportError(BaseModel):
+    file: str | None
+    page: int | None = None
+    code: ErrorCode
+    message: str
+
+
+class Applicant(BaseModel):
+    name: str | None = None
+    credit_code: str | None = None
+    source: str = ""  # where the identity came from: command line, application form, licence
+
+
+class Summary(BaseModel):
+    pages: int
+    documents: int
+    met: int
+    missing: int
+    needs_review: int
+    failed: int
+    not_applicable: int
+    risk_flags: int
+    errors: int
+    partial: bool
+
+
+class Report(BaseModel):
+    schema_version: str = SCHEMA_VERSION
+    programme: str
+    programme_version: str
+    programme_title: str
+    star: int | None = None
+    checked_on: date
+    applicant: Applicant
+    inputs: list[str]
+    summary: Summary
+    pages: list[PageInfo]
+    documents: list[Document]
+    findings: list[Finding]
+    seals: list[Seal]
+    checklist: list[CheckResult]
+    annex: list[AnnexRow]
+    risk_flags: list[RiskFlag]
+    spending: Spending
+    errors: list[ReportError]

@@ -1,0 +1,102 @@
+"""The fixed vocabulary of the report contract (../shared/REPORT.md)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class DocumentType(StrEnum):
+    business_license = "business_license"
+    vat_invoice = "vat_invoice"
+    contract = "contract"
+    cloud_console = "cloud_console"
+    application_form = "application_form"
+    software_copyright_certificate = "software_copyright_certificate"
+    software_product_certificate = "software_product_certificate"
+    telecom_license = "telecom_license"
+    test_report = "test_report"
+    audit_report = "audit_report"
+    financial_statement = "financial_statement"
+    bank_receipt = "bank_receipt"
+    deployment_statement = "deployment_statement"
+    other = "other"
+
+
+class TextSource(StrEnum):
+    text_layer = "text_layer"
+    ocr = "ocr"
+    # OFD files carry their text as XML: neither a PDF text layer nor OCR.
+    ofd_xml = "ofd_xml"
+    none = "none"
+
+
+class Status(StrEnum):
+    met = "met"
+    missing = "missing"
+    needs_review = "needs_review"
+    failed = "failed"
+    not_applicable = "not_applicable"
+
+
+class Severity(StrEnum):
+    high = "high"
+    medium = "medium"
+    low = "low"
+
+
+class SealShape(StrEnum):
+    round = "round"
+    oval = "oval"
+    square = "square"
+    other = "other"
+
+
+class SealColor(StrEnum):
+    red = "red"
+    blue = "blue"
+    other = "other"
+
+
+class FlagCode(StrEnum):
+    """Stable risk-flag codes. Add freely; never rename."""
+
+    credit_code_invalid = "credit_code_invalid"
+    tax_id_invalid = "tax_id_invalid"
+    invoice_arithmetic_mismatch = "invoice_arithmetic_mismatch"
+    invoice_amount_words_mismatch = "invoice_amount_words_mismatch"
+    invoice_code_year_after_issue = "invoice_code_year_after_issue"
+    date_before_cutoff = "date_before_cutoff"
+    date_in_future = "date_in_future"
+    buyer_not_applicant = "buyer_not_applicant"
+    seal_missing = "seal_missing"
+    seal_text_mismatch = "seal_text_mismatch"
+    seal_tax_id_mismatch = "seal_tax_id_mismatch"
+    duplicate_invoice = "duplicate_invoice"
+    duplicate_invoice_other_dossier = "duplicate_invoice_other_dossier"
+    reused_image_other_dossier = "reused_image_other_dossier"
+    invoice_qr_mismatch = "invoice_qr_mismatch"
+    pdf_modified_after_signing = "pdf_modified_after_signing"
+    not_registered_in_region = "not_registered_in_region"
+    branch_not_independent = "branch_not_independent"
+    contract_lacks_cloud_wording = "contract_lacks_cloud_wording"
+    console_not_public_cloud = "console_not_public_cloud"
+    text_layer_unreadable = "text_layer_unreadable"
+    applicant_mismatch = "applicant_mismatch"
+
+
+class ErrorCode(StrEnum):
+    """Why a file or page could not be read. Stable, like FlagCode."""
+
+    file_not_found = "file_not_found"
+    unsupported_format = "unsupported_format"
+    corrupt_file = "corrupt_file"
+    corrupt_page = "corrupt_page"
+    encrypted_pdf = "encrypted_pdf"
+    file_too_large = "file_too_large"
+    too_many_pages = "too_many_pages"
+    image_too_large = "image_too_large"
+    archive_too_large = "archive_too_large"
+    unsafe_archive_member = "unsafe_archive_member"
+    ocr_failed = "ocr_failed"
+    extractor_failed = "extractor_failed"
+    empty_dossier = "empty_dossier"
