@@ -21,6 +21,22 @@ from models.enums import DocumentType
 
 
 @dataclass
+class Problem:
+    """Something on the document that looks wrong; the runner turns it into a risk flag.
+
+    ``code`` is a ``models.enums.FlagCode`` value; ``fields`` names the fields whose findings are
+    the evidence (their pages and boxes go into the flag); ``values`` are the numbers or strings
+    involved, so a person can verify the flag without rereading the page.
+    """
+
+    code: str
+    severity: str  # high | medium | low
+    message: str
+    fields: list[str] = field(default_factory=list)
+    values: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
 class Extraction:
     """What a document extractor read from one document."""
 
@@ -29,6 +45,7 @@ class Extraction:
     line_items: list[LineItem] = field(default_factory=list)
     facts: dict[str, Any] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
 
     def set_field(
         self,
