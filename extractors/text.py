@@ -1,0 +1,84 @@
+"""Text normalisation shared by the finders.
+
+OCR engines and PDF text layers mix full-width and half-width forms (``２０２１``, ``：``, ``（``),
+insert zero-width characters and split tokens with stray spaces. The finders match patterns on a
+normalised string; ``normalize_with_offsets`` keeps, for every normalised character, where it came
+from, so a match can be boxed on the original line.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Invisible characters text layers carry (soft hyphen, BOM, zero-width joiners): they break regexes
+# and are never content.
+_ZERO_WIDTH = frozenset("\u200b\u200c\u200d\u200e\u200f\u2060\ufeff\u00ad")
+
+# Both yen signs mean 人民币 on Chinese documents; one form keeps the money patterns simple.
+_SPECIAL = {
+    "\uffe5": "¥",  # ￥ FULLWIDTH YEN SIGN
+    "\u3000": " ",  # ideographic space
+    "\u00a0": " ",
+}
+
+_WS = re.compile(r"\s+")
+
+
+def _fold_char(ch: str) -> str:
+    """One character in its plain form; always exactly one character, so offsets survive."""
+    if ch in _SPECIAL:
+        return _SPECIAL[ch]
+    code = ord(ch)
+    if 0xFF01 <= code <= 0xFF5E:  # full-width ASCII block
+        return chr(code - 0xFEE0)
+    # OCR models sometimes emit Kangxi radicals or CJK compatibility ideographs (⼀ for 一, 年 for
+    # 年); NFKC maps them to the ordinary ideograph.
+    if 0x2F00 <= code <= 0x2FDF or 0xF900 <= code <= 0xFAFF:
+        folded = unicodedata.normalize("NFKC", ch)
+        if len(folded) == 1:
+            return folded
+    if ch.isspace():
+        return " "
+    return ch
+
+
+def normalize_with_offsets(text: str) -> tuple[str, list[int]]:
+    """``normalize(text)`` together with, for each of its characters, the index in ``text``.
+
+    Use it to match on clean text and report the span of the original characters:
+    ``orig_start = offsets[start]``, ``orig_end = offsets[end - 1] + 1``.
+    """
+    chars: list[str] = []
+    offsets: list[int] = []
+    for i, ch in enumerate(text):
+        if ch in _ZERO_WIDTH:
+            continue
+        folded = _fold_char(ch)
+        if folded == " " and (not chars or chars[-1] == " "):
+            continue  # collapse runs and drop leading whitespace
+        chars.append(folded)
+        offsets.append(i)
+    if chars and chars[-1] == " ":
+        chars.pop()
+        offsets.pop()
+    return "".join(chars), offsets
+
+
+def normalize(text: str) -> str:
+    """Full-width ASCII to half-width, ``￥``/``¥`` to ``¥``, zero-width characters removed,
+    whitespace collapsed to single spaces and trimmed; CJK characters are kept as they are."""
+    return normalize_with_offsets(text)[0]
+
+
+def compact(text: str) -> str:
+    """``normalize`` and then remove all whitespace (for matching labels OCR splits: ``名 称``)."""
+    return _WS.sub("", normalize(text))
+
+
+def original_span(offsets: list[int], start: int, end: int) -> tuple[int, int]:
+    """Map a span of a normalised string back to the original string (see ``normalize_with_offsets``)."""
+    if end <= start:
+        pos = offsets[start] if start < len(offsets) else (offsets[-1] + 1 if offsets else 0)
+        return pos, pos
+    return offsets[start], offsets[end - 1] + 1
