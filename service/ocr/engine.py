@@ -1,0 +1,150 @@
+"""OCR engines behind one small interface, chosen by name and imported only when chosen.
+
+The default engine runs PaddleOCR's PP-OCR models with ONNX Runtime from inside the ``rapidocr``
+wheel: the model files are pinned by path to the wheel's own ``models/`` folder, so no download
+code can run and a fresh machine on a closed network reads pages the same as any other.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+# ONNX Runtime otherwise writes a device id under $HOME and makes DNS queries for telemetry.
+os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
+
+Quad = list[tuple[float, float]]  # four corners, clockwise from top-left
+
+
+@dataclass(frozen=True)
+class OcrBox:
+    quad: Quad
+    text: str
+    confidence: float
+
+
+class OcrEngine(Protocol):
+    """What the page reader needs from an engine."""
+
+    #: names the engine and its models; part of the OCR cache key, so a model change re-reads pages
+    id: str
+
+    def detect(self, image: np.ndarray) -> list[Quad]: ...
+
+    def recognize(self, crop: np.ndarray) -> tuple[str, float]: ...
+
+    def read(self, image: np.ndarray) -> list[OcrBox]: ...
+
+
+class EngineUnavailable(RuntimeError):
+    """The chosen engine cannot run on this machine (missing package or models)."""
+
+
+class RapidOcrEngine:
+    """PP-OCRv6 det/rec and the v2 direction classifier, from the rapidocr wheel."""
+
+    DET = "PP-OCRv6_det_small.onnx"
+    REC = "PP-OCRv6_rec_small.onnx"
+    CLS = "ch_ppocr_mobile_v2.0_cls_mobile.onnx"
+
+    def __init__(self, threads: int | None = None) -> None:
+        try:
+            import rapidocr
+            from rapidocr import RapidOCR
+        except ImportError as exc:  # pragma: no cover - a broken install
+            raise EngineUnavailable(f"the rapidocr package is not installed: {exc}") from exc
+        models = Path(rapidocr.__file__).parent / "models"
+        paths = {name: models / name for name in (self.DET, self.REC, self.CLS)}
+        missing = [str(p) for p in paths.values() if not p.is_file()]
+        if missing:
+            raise EngineUnavailable(f"the OCR models are missing from the rapidocr wheel: {', '.join(missing)}")
+        params: dict[str, object] = {
+            "Det.model_path": str(paths[self.DET]),
+            "Rec.model_path": str(paths[self.REC]),
+            "Cls.model_path": str(paths[self.CLS]),
+            "Global.log_level": "error",
+            # scanned A4 pages at 200 dpi are ~2300 px; keep detail for small print
+            "Global.max_side_len": 2400,
+        }
+        if threads:
+            params["EngineConfig.onnxruntime.intra_op_num_threads"] = threads
+        self._engine = RapidOCR(params=params)
+        self._lock = threading.Lock()  # ONNX sessions are shared; one page at a time per engine
+        self.id = f"rapidocr-{getattr(rapidocr, '__version__', 'x')}-{self.DET}-{self.REC}"
+
+    def detect(self, image: np.ndarray) -> list[Quad]:
+        with self._lock:
+            out = self._engine(image, use_det=True, use_cls=False, use_rec=False)
+        boxes = getattr(out, "boxes", None)
+        if boxes is None:
+            return []
+        return [[(float(x), float(y)) for x, y in box] for box in boxes]
+
+    def recognize(self, crop: np.ndarray) -> tuple[str, float]:
+        with self._lock:
+            out = self._engine(crop, use_det=False, use_cls=False, use_rec=True)
+        txts = getattr(out, "txts", None) or ("",)
+        scores = getattr(out, "scores", None) or (0.0,)
+        return str(txts[0]), float(scores[0])
+
+    def read(self, image: np.ndarray) -> list[OcrBox]:
+        with self._lock:
+            out = self._engine(image, use_det=True, use_cls=True, use_rec=True)
+        if out.boxes is None:
+            return []
+        return [
+            OcrBox([(float(x), float(y)) for x, y in box], str(text), float(score))
+            for box, text, score in zip(out.boxes, out.txts, out.scores, strict=False)
+        ]
+
+
+class PaddleOcrEngine:  # pragma: no cover - optional extra, needs the paddleocr package and its models
+    """Adapter for the native ``paddleocr`` package, for machines that already have its models.
+
+    Nothing depends on it: it cannot run offline from registry packages alone.
+    """
+
+    def __init__(self) -> None:
+        try:
+            from paddleocr import PaddleOCR
+        except ImportError as exc:
+            raise EngineUnavailable("the paddleocr package is not installed (pip install paddleocr paddlepaddle)") from exc
+        self._engine = PaddleOCR(lang="ch")
+        self.id = "paddleocr"
+
+    def read(self, image: np.ndarray) -> list[OcrBox]:
+        result = self._engine.ocr(image)
+        boxes = []
+        for page in result or []:
+            for quad, (text, score) in page or []:
+                boxes.append(OcrBox([(float(x), float(y)) for x, y in quad], text, float(score)))
+        return boxes
+
+    def detect(self, image: np.ndarray) -> list[Quad]:
+        return [b.quad for b in self.read(image)]
+
+    def recognize(self, crop: np.ndarray) -> tuple[str, float]:
+        boxes = self.read(crop)
+        if not boxes:
+            return "", 0.0
+        return "".join(b.text for b in boxes), min(b.confidence for b in boxes)
+
+
+_ENGINES = {"rapidocr": RapidOcrEngine, "paddleocr": PaddleOcrEngine}
+_instances: dict[str, OcrEngine] = {}
+_instances_lock = threading.Lock()
+
+
+def get_engine(name: str) -> OcrEngine:
+    """The engine called ``name``, created once per process (loading models takes a moment)."""
+    if name not in _ENGINES:
+        raise EngineUnavailable(f"unknown OCR engine {name!r}; choose one of {', '.join(_ENGINES)}")
+    with _instances_lock:
+        if name not in _instances:
+            _instances[name] = _ENGINES[name]()
+        return _instances[name]

@@ -1,0 +1,39 @@
+"""Settings, read once at the edge (CLI, API, worker) and passed down; extractors never see them."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from platformdirs import user_data_dir
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """All of the product's state lives in ``data_dir``: OCR cache, stored dossiers, the database."""
+
+    model_config = SettingsConfigDict(env_prefix="EVIDENCE_", extra="ignore")
+
+    data_dir: Path = Field(default_factory=lambda: Path(user_data_dir("evidence-checker", appauthor=False)))
+    # the OCR engine: "rapidocr" (PP-OCR models shipped in the rapidocr wheel) or "paddleocr"
+    ocr_engine: str = "rapidocr"
+    # limits that keep one dossier from exhausting the machine; each error message names the
+    # variable to raise
+    max_file_mb: int = 200
+    max_archive_mb: int = 1000
+    max_archive_members: int = 2000
+    max_pages: int = 600
+    max_image_megapixels: int = 120
+    # resolution for rendering PDF pages that need OCR, and for the report's page images
+    ocr_dpi: int = 200
+    preview_dpi: int = 110
+
+    @property
+    def ocr_cache_dir(self) -> Path:
+        return self.data_dir / "ocr-cache"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
