@@ -1,0 +1,49 @@
+"""The one explicit list of extractors the pipeline runs.
+
+Page extractors run on every page; document extractors on the pages of each document of their
+type. Adding an extractor is one line here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from extractors.amounts import amount_findings
+from extractors.application_form import extract_application_form
+from extractors.base import Extraction
+from extractors.certificates import (
+    extract_software_copyright,
+    extract_software_product_certificate,
+    extract_telecom_license,
+    extract_test_report,
+)
+from extractors.cloud_wording import cloud_wording_findings
+from extractors.codes import code_findings
+from extractors.console import extract_console
+from extractors.contract import extract_contract
+from extractors.dates import date_findings
+from extractors.deployment_statement import extract_deployment_statement
+from extractors.invoice import extract_invoice
+from extractors.license import extract_license
+from models.domain import Finding, PageText
+from models.enums import DocumentType
+
+PAGE_EXTRACTORS: list[tuple[str, Callable[[PageText], list[Finding]]]] = [
+    ("dates", date_findings),
+    ("amounts", amount_findings),
+    ("codes", code_findings),
+    ("cloud_wording", cloud_wording_findings),
+]
+
+DOCUMENT_EXTRACTORS: dict[DocumentType, Callable[[list[PageText]], Extraction]] = {
+    DocumentType.vat_invoice: extract_invoice,
+    DocumentType.business_license: extract_license,
+    DocumentType.contract: extract_contract,
+    DocumentType.cloud_console: extract_console,
+    DocumentType.application_form: extract_application_form,
+    DocumentType.deployment_statement: extract_deployment_statement,
+    DocumentType.software_copyright_certificate: extract_software_copyright,
+    DocumentType.software_product_certificate: extract_software_product_certificate,
+    DocumentType.telecom_license: extract_telecom_license,
+    DocumentType.test_report: extract_test_report,
+}

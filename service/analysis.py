@@ -1,0 +1,265 @@
+"""Facts across the whole dossier: who the applicant is, what was spent since the cut-off, which
+invoices do not belong, which annex domains the evidence proves.
+
+Input is the documents the extractors read; output is plain data for the checklist evaluator and
+the report. No I/O.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from rapidfuzz import fuzz
+
+from extractors.lexicon import domains_for, match_products
+from extractors.text import compact
+from models.domain import (
+    AnnexRow,
+    Applicant,
+    Document,
+    Finding,
+    PageText,
+    RiskFlag,
+    Seal,
+    Spending,
+    SpendingInvoice,
+)
+from models.enums import DocumentType, FlagCode, Severity
+from models.rulepack import RulePack
+
+NAME_MATCH = 88  # rapidfuzz ratio at or above which two company names are the same party
+
+
+def _money(text: str | None) -> Decimal | None:
+    if not text:
+        return None
+    try:
+        return Decimal(text)
+    except InvalidOperation:
+        return None
+
+
+def _iso(text: str | None) -> date | None:
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def same_party(a: str | None, b: str | None) -> bool:
+    """Two company names denote the same party, allowing for OCR slips and bracket styles."""
+    if not a or not b:
+        return False
+    ca, cb = compact(a).replace("(", "").replace(")", ""), compact(b).replace("(", "").replace(")", "")
+    return ca == cb or fuzz.ratio(ca, cb) >= NAME_MATCH
+
+
+@dataclass
+class Dossier:
+    """Everything the checklist conditions look at."""
+
+    pack: RulePack
+    star: int | None
+    today: date
+    pages: list[PageText]
+    documents: list[Document]
+    seals: list[Seal]
+    applicant: Applicant
+    spending: Spending
+    flags: list[RiskFlag] = field(default_factory=list)
+    annex: list[AnnexRow] = field(default_factory=list)
+
+    def of_type(self, *types: DocumentType) -> list[Document]:
+        return [d for d in self.documents if d.document_type in types]
+
+    def seals_on(self, pages: list[int]) -> list[Seal]:
+        return [s for s in self.seals if s.page in pages]
+
+
+def identify_applicant(documents: list[Document], given_name: str | None) -> Applicant:
+    """The applicant: as named on the command line, else the application form, else the licence."""
+    forms = [d for d in documents if d.document_type == DocumentType.application_form]
+    licences = [d for d in documents if d.document_type == DocumentType.business_license]
+    credit_code = next((d.value("credit_code") for d in licences + forms if d.value("credit_code")), None)
+    if given_name:
+        return Applicant(name=given_name, credit_code=credit_code, source="command line")
+    for doc, source in [(d, "application form") for d in forms] + [(d, "business licence") for d in licences]:
+        name = doc.value("company_name")
+        if name:
+            return Applicant(name=name, credit_code=credit_code, source=source)
+    return Applicant(name=None, credit_code=credit_code, source="not found")
+
+
+def _field_evidence(doc: Document, *names: str) -> list[str]:
+    return [doc.fields[n].finding_id for n in names if n in doc.fields and doc.fields[n].finding_id]  # type: ignore[misc]
+
+
+def _field_pages(doc: Document, *names: str) -> list[int]:
+    pages = sorted({doc.fields[n].page for n in names if n in doc.fields})
+    return pages or doc.pages
+
+
+def invoice_flags_and_spending(
+    documents: list[Document], applicant: Applicant, cutoff: date | None, today: date
+) -> tuple[Spending, list[RiskFlag]]:
+    """Spending since the cut-off, counting each invoice once, and the flags invoices raise."""
+    flags: list[RiskFlag] = []
+    rows: list[SpendingInvoice] = []
+    seen: dict[str, Document] = {}
+    total = Decimal("0")
+    by_seller: dict[str, Decimal] = {}
+    for doc in documents:
+        if doc.document_type != DocumentType.vat_invoice:
+            continue
+        key = doc.facts.get("invoice_key")
+        issued = _iso(doc.value("issue_date"))
+        grand = _money(doc.value("grand_total"))
+        buyer = doc.value("buyer_name")
+        counted, reason = True, "counted"
+        if key and key in seen:
+            first = seen[key]
+            flags.append(RiskFlag(
+                code=FlagCode.duplicate_invoice, severity=Severity.high, pages=sorted(set(first.pages + doc.pages)),
+                evidence=_field_evidence(first, "invoice_number") + _field_evidence(doc, "invoice_number"),
+                message=f"发票 {key} 在材料中出现两次（第 {first.pages[0]} 页与第 {doc.pages[0]} 页），只计一次",
+                values={"invoice_key": key, "pages": [first.pages[0], doc.pages[0]]},
+            ))
+            counted, reason = False, f"duplicate of the invoice on page {first.pages[0]}"
+        elif key:
+            seen[key] = doc
+        if issued and issued > today:
+            flags.append(RiskFlag(
+                code=FlagCode.date_in_future, severity=Severity.high, pages=_field_pages(doc, "issue_date"),
+                evidence=_field_evidence(doc, "issue_date"),
+                message=f"开票日期 {issued.isoformat()} 晚于检查日期 {today.isoformat()}",
+                values={"issue_date": issued.isoformat(), "checked_on": today.isoformat()},
+            ))
+        if cutoff and issued and issued < cutoff:
+            flags.append(RiskFlag(
+                code=FlagCode.date_before_cutoff, severity=Severity.medium, pages=_field_pages(doc, "issue_date"),
+                evidence=_field_evidence(doc, "issue_date"),
+                message=f"开票日期 {issued.isoformat()} 早于政策起算日 {cutoff.isoformat()}，该发票不计入上云支出",
+                values={"issue_date": issued.isoformat(), "cutoff": cutoff.isoformat()},
+            ))
+            if counted:
+                counted, reason = False, f"issued {issued.isoformat()}, before the cut-off {cutoff.isoformat()}"
+        if applicant.name and buyer and not same_party(buyer, applicant.name):
+            flags.append(RiskFlag(
+                code=FlagCode.buyer_not_applicant, severity=Severity.high, pages=_field_pages(doc, "buyer_name"),
+                evidence=_field_evidence(doc, "buyer_name"),
+                message=f"发票购买方“{buyer}”不是申报企业“{applicant.name}”",
+                values={"buyer_name": buyer, "applicant": applicant.name},
+            ))
+            if counted:
+                counted, reason = False, "the buyer is not the applicant"
+        if counted and issued is None:
+            counted, reason = False, "issue date not read; confirm by hand"
+        if counted and grand is None:
+            counted, reason = False, "grand total not read; confirm by hand"
+        if counted and grand is not None:
+            total += grand
+            seller = doc.value("seller_name") or "?"
+            by_seller[seller] = by_seller.get(seller, Decimal("0")) + grand
+        rows.append(SpendingInvoice(
+            document_id=doc.id, pages=doc.pages, invoice_key=key, issue_date=doc.value("issue_date"),
+            grand_total=doc.value("grand_total"), seller_name=doc.value("seller_name"), counted=counted, reason=reason,
+        ))
+    spending = Spending(
+        since=cutoff.isoformat() if cutoff else "",
+        total=f"{total:.2f}",
+        invoice_count=sum(1 for r in rows if r.counted),
+        by_seller={k: f"{v:.2f}" for k, v in by_seller.items()},
+        invoices=rows,
+    )
+    return spending, flags
+
+
+def region_flags(documents: list[Document], pack: RulePack) -> list[RiskFlag]:
+    """Licence registered outside the programme's region, or a branch office."""
+    flags: list[RiskFlag] = []
+    for doc in documents:
+        if doc.document_type != DocumentType.business_license:
+            continue
+        registered = registered_in_region(doc, pack)
+        if registered is False and pack.region:
+            flags.append(RiskFlag(
+                code=FlagCode.not_registered_in_region, severity=Severity.high,
+                pages=_field_pages(doc, "credit_code", "address"), evidence=_field_evidence(doc, "credit_code", "address"),
+                message=f"营业执照显示企业不在{pack.region.name}注册（统一社会信用代码行政区划 {doc.facts.get('division') or '?'}，住所 {doc.value('address') or '?'}）",
+                values={"division": doc.facts.get("division"), "address": doc.value("address")},
+            ))
+    return flags
+
+
+def registered_in_region(licence: Document, pack: RulePack) -> bool | None:
+    """True/False from the credit code's division or the address; None when neither was read."""
+    if pack.region is None:
+        return None
+    division = licence.facts.get("division")
+    if not division:
+        code = licence.value("credit_code")
+        division = code[2:8] if code and len(code) == 18 else None
+    if division:
+        return any(division.startswith(p) for p in pack.region.division_prefixes)
+    address = licence.value("address")
+    if address:
+        return any(k in address for k in pack.region.address_keywords)
+    return None
+
+
+def applicant_flags(documents: list[Document], applicant: Applicant) -> list[RiskFlag]:
+    """The applicant's name must be the same on the form and the licence."""
+    flags: list[RiskFlag] = []
+    forms = [d for d in documents if d.document_type == DocumentType.application_form]
+    licences = [d for d in documents if d.document_type == DocumentType.business_license]
+    for form in forms:
+        for lic in licences:
+            a, b = form.value("company_name"), lic.value("company_name")
+            if a and b and not same_party(a, b):
+                flags.append(RiskFlag(
+                    code=FlagCode.applicant_mismatch, severity=Severity.high,
+                    pages=sorted({form.fields["company_name"].page, lic.fields["company_name"].page}),
+                    evidence=_field_evidence(form, "company_name") + _field_evidence(lic, "company_name"),
+                    message=f"申请表企业名称“{a}”与营业执照“{b}”不一致",
+                    values={"form": a, "license": b},
+                ))
+    return flags
+
+
+def annex_evidence(pack: RulePack, documents: list[Document], pages: list[PageText]) -> list[AnnexRow]:
+    """Which annex domains the evidence proves, and on which pages.
+
+    Proof is a cloud product named on a console screenshot, a contract or an invoice; each product
+    maps to its domains through the lexicon (data, grows without code changes).
+    """
+    by_page = {p.page: p for p in pages}
+    proving = [d for d in documents if d.document_type in (
+        DocumentType.cloud_console, DocumentType.contract, DocumentType.vat_invoice, DocumentType.deployment_statement)]
+    proof: dict[str, dict[int, str]] = {}
+    for doc in proving:
+        if doc.document_type == DocumentType.cloud_console and doc.facts.get("public_cloud") is False:
+            continue  # a private console does not prove public-cloud use; it is flagged instead
+        doc_pages = [by_page[n] for n in doc.pages if n in by_page]
+        for match in match_products(doc_pages):
+            for domain in domains_for(match.product):
+                proof.setdefault(_key(domain), {}).setdefault(match.page, match.product)
+    rows = []
+    for d in pack.annex:
+        found = proof.get(_key(d.domain), {})
+        rows.append(AnnexRow(
+            category=d.category, subcategory=d.subcategory, domain=d.domain, on_cloud=bool(found),
+            pages=sorted(found), source="、".join(sorted(set(found.values()))),
+        ))
+    return rows
+
+
+def _key(domain: str) -> str:
+    return domain.replace(" ", "")
+
+
+def finding_index(findings: list[Finding]) -> dict[str, Finding]:
+    return {f.id: f for f in findings}

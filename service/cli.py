@@ -1,0 +1,226 @@
+"""The ``evidence-check`` command.
+
+    evidence-check check PATH... [--programme ID] [--star 3|4|5] [--applicant NAME]
+                                 [--format json|md|html|xlsx ...] [-o FILE_OR_FOLDER]
+    evidence-check extract FILE [--format json|md]
+    evidence-check programmes
+
+Exit status (REPORT.md): 0 the check ran, whatever it found; 1 the input could not be read;
+2 usage error. No traceback reaches the user: an unexpected error prints one line and the log.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from models.domain import Report
+from models.enums import ErrorCode, Status
+from service import rulepacks
+from service.reports import FORMATS, render, write_report
+from service.settings import Settings
+
+EXIT_OK, EXIT_INPUT, EXIT_USAGE = 0, 1, 2
+
+STATUS_MARK = {
+    Status.met: "✔ 满足",
+    Status.missing: "✘ 缺失",
+    Status.failed: "✘ 不符合",
+    Status.needs_review: "? 需复核",
+    Status.not_applicable: "- 不适用",
+}
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        print(f"evidence-check: error: {message}", file=sys.stderr)
+        raise SystemExit(EXIT_USAGE)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="evidence-check", description="Check the evidence in a subsidy dossier.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    check = sub.add_parser("check", help="check a whole dossier against a programme's checklist")
+    check.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="files, folders or zips, in bound order")
+    check.add_argument("--programme", default="jinan-star-cloud-2020", help="rule pack id (see `evidence-check programmes`)")
+    check.add_argument("--star", type=int, choices=[3, 4, 5], help="star level applied for (default: the pack's)")
+    check.add_argument("--applicant", help="the applicant's name, if the dossier's form does not say it")
+    check.add_argument("--format", action="append", choices=FORMATS, dest="formats",
+                       help="report format; repeat for several (default: all four)")
+    check.add_argument("-o", "--output", type=Path,
+                       help="output file (one format; '-' for standard output) or folder (default: ./evidence-report)")
+    check.add_argument("--quiet", action="store_true", help="no summary and no progress on the terminal")
+
+    extract = sub.add_parser("extract", help="read one document: type, fields, flags (no checklist)")
+    extract.add_argument("file", type=Path)
+    extract.add_argument("--format", choices=["json", "md"], default="json")
+
+    sub.add_parser("programmes", help="list the programmes (rule packs) and their checklist items")
+    serve = sub.add_parser("serve", help="run the HTTP API")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    return parser
+
+
+def _progress(quiet: bool):  # type: ignore[no-untyped-def]
+    if quiet or not sys.stderr.isatty():
+        return None
+    from rich.console import Console
+
+    console = Console(stderr=True)
+
+    def show(stage: str, done: int, total: int) -> None:
+        console.print(f"[dim]{stage} page {done}…[/dim]", end="\r")
+
+    return show
+
+
+def _summary(report: Report, written: list[Path]) -> str:
+    s = report.summary
+    lines = [
+        f"{report.programme_title}（{report.programme} v{report.programme_version}，{report.star} 星级）",
+        f"申报企业：{report.applicant.name or '未识别'}  统一社会信用代码：{report.applicant.credit_code or '未识别'}",
+        f"共 {s.pages} 页，{s.documents} 份材料；满足 {s.met}，缺失 {s.missing}，不符合 {s.failed}，需复核 {s.needs_review}，"
+        f"不适用 {s.not_applicable}；风险提示 {s.risk_flags}；无法读取 {s.errors}",
+        "",
+        "检查清单：",
+    ]
+    for r in report.checklist:
+        pages = f" [第 {', '.join(map(str, r.pages))} 页]" if r.pages else ""
+        lines.append(f"  {STATUS_MARK[r.status]:<8} {r.title}{pages}")
+        if r.status in (Status.missing, Status.failed, Status.needs_review):
+            lines.append(f"           {r.reason}")
+    if report.risk_flags:
+        lines += ["", "风险提示："]
+        for f in report.risk_flags:
+            lines.append(f"  [{f.severity}] {f.code} 第 {', '.join(map(str, f.pages))} 页：{f.message}")
+    lines += ["", f"{report.spending.since} 以来上云支出：¥{report.spending.total}（{report.spending.invoice_count} 张发票）"]
+    if report.errors:
+        lines += ["", "无法读取："]
+        for e in report.errors:
+            where = f"{e.file or ''}" + (f" 第 {e.page} 页" if e.page else "")
+            lines.append(f"  {where}: {e.code} — {e.message}")
+    if written:
+        lines += ["", "报告：", *[f"  {p}" for p in written]]
+    return "\n".join(lines)
+
+
+def _unreadable(report: Report) -> bool:
+    """The input could not be read at all: no page came out of it."""
+    return report.summary.pages == 0 or all(
+        e.code in (ErrorCode.file_not_found, ErrorCode.empty_dossier) for e in report.errors
+    ) and report.summary.pages == 0
+
+
+def _cmd_check(args: argparse.Namespace, settings: Settings) -> int:
+    from service.pipeline import CheckOptions, check_dossier
+
+    formats = args.formats or list(FORMATS)
+    if args.output is not None and str(args.output) == "-" and (len(formats) != 1 or formats[0] == "xlsx"):
+        print("evidence-check: error: '-o -' needs exactly one text format (json, md or html)", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        outcome = check_dossier(
+            args.paths,
+            CheckOptions(programme=args.programme, star=args.star, applicant=args.applicant,
+                         previews="html" in formats),
+            settings, progress=_progress(args.quiet),
+        )
+    except rulepacks.RulePackError as exc:
+        print(f"evidence-check: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    report = outcome.report
+    written: list[Path] = []
+    if args.output is not None and str(args.output) == "-":
+        sys.stdout.buffer.write(render(report, formats[0], outcome.page_images))
+        sys.stdout.flush()
+    else:
+        if len(formats) == 1 and args.output is not None and args.output.suffix:
+            targets = {formats[0]: args.output}
+        else:
+            folder = args.output or Path("evidence-report")
+            folder.mkdir(parents=True, exist_ok=True)
+            targets = {fmt: folder / f"report.{fmt}" for fmt in formats}
+        for fmt, path in targets.items():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            write_report(report, fmt, path, outcome.page_images)
+            written.append(path)
+        if not args.quiet:
+            print(_summary(report, written))
+    return EXIT_INPUT if _unreadable(report) else EXIT_OK
+
+
+def _cmd_extract(args: argparse.Namespace, settings: Settings) -> int:
+    from service.pipeline import extract_document
+
+    outcome = extract_document(args.file, settings)
+    report = outcome.report
+    if args.format == "json":
+        import json
+
+        payload = {
+            "file": str(args.file),
+            "pages": [p.model_dump(mode="json") for p in report.pages],
+            "documents": [d.model_dump(mode="json") for d in report.documents],
+            "seals": [s.model_dump(mode="json") for s in report.seals],
+            "risk_flags": [f.model_dump(mode="json") for f in report.risk_flags],
+            "errors": [e.model_dump(mode="json") for e in report.errors],
+        }
+        print(json.dumps(payload, ensure_ascii=False, indent=2))
+    else:
+        for doc in report.documents:
+            print(f"## {doc.document_type} (pages {', '.join(map(str, doc.pages))})")
+            for name, fv in doc.fields.items():
+                print(f"- {name}: {fv.value} (p. {fv.page}, {fv.confidence:.2f})")
+        for f in report.risk_flags:
+            print(f"! {f.code}: {f.message}")
+        for e in report.errors:
+            print(f"error {e.code}: {e.message}")
+    return EXIT_INPUT if report.summary.pages == 0 else EXIT_OK
+
+
+def _cmd_programmes() -> int:
+    for pack_id in rulepacks.available():
+        pack = rulepacks.load(pack_id)
+        print(f"{pack.id}  v{pack.version}  {pack.title}")
+        print(f"  source: {pack.source}")
+        for item in pack.items:
+            stars = f" (stars {','.join(map(str, item.stars))})" if item.stars else ""
+            print(f"  - {item.id}: {item.title}{stars}")
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    settings = Settings()
+    try:
+        if args.command == "check":
+            return _cmd_check(args, settings)
+        if args.command == "extract":
+            return _cmd_extract(args, settings)
+        if args.command == "programmes":
+            return _cmd_programmes()
+        if args.command == "serve":
+            import uvicorn
+
+            uvicorn.run("service.api:app", host=args.host, port=args.port)
+            return EXIT_OK
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: one line, no traceback
+        if os.environ.get("EVIDENCE_DEBUG"):
+            raise
+        print(f"evidence-check: internal error: {exc!r} (set EVIDENCE_DEBUG=1 for the traceback)", file=sys.stderr)
+        return EXIT_INPUT
+    return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,296 @@
+"""The pipeline runner: paths -> pages -> text -> classify -> extract -> evaluate -> report.
+
+One library function, ``check_dossier``, that the CLI, the HTTP service and workers all call.
+Each stage is a plain function over typed data; a failure on one page or in one extractor is
+recorded in ``report.errors`` and the run goes on.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from extractors import registry
+from extractors.base import Extraction
+from extractors.classify import classify_page, group_documents
+from extractors.seals import detect_seals
+from models.domain import (
+    Applicant,
+    Document,
+    Finding,
+    PageInfo,
+    PageText,
+    Report,
+    ReportError,
+    RiskFlag,
+    Seal,
+    Summary,
+    TextLine,
+    stable_id,
+)
+from models.enums import DocumentType, ErrorCode, FlagCode, Severity, Status, TextSource
+from models.rulepack import RulePack
+from service import analysis, checklist, rulepacks
+from service.ingest import RawPage, collect_files, iter_pages, render_pdf_page
+from service.ocr.engine import OcrEngine, get_engine
+from service.ocr.reader import OcrCache, image_hash, read_page, upright_image
+from service.settings import Settings
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[str, int, int], None]  # stage, done, total
+
+
+@dataclass
+class CheckOptions:
+    programme: str = "jinan-star-cloud-2020"
+    star: int | None = None
+    applicant: str | None = None
+    today: date | None = None
+    previews: bool = True  # keep JPEG page images for the HTML report
+
+
+@dataclass
+class CheckOutcome:
+    report: Report
+    page_images: dict[int, bytes] = field(default_factory=dict)
+
+
+@dataclass
+class _Page:
+    info: PageInfo
+    text: PageText
+    image: np.ndarray | None  # upright image in page coordinates x ``scale``
+    scale: float
+
+
+def _preview(image: np.ndarray, max_side: int = 1400) -> bytes:
+    h, w = image.shape[:2]
+    factor = min(1.0, max_side / max(h, w))
+    if factor < 1.0:
+        image = cv2.resize(image, (int(w * factor), int(h * factor)), interpolation=cv2.INTER_AREA)
+    ok, buf = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 72])
+    return buf.tobytes() if ok else b""
+
+
+def _read_text(raw: RawPage, number: int, engine: Callable[[], OcrEngine], cache: OcrCache, settings: Settings,
+               errors: list[ReportError], flags: list[RiskFlag]) -> _Page:
+    """The page's text from its text layer, its OFD XML, or OCR, with the image it refers to."""
+    info = PageInfo(page=number, file=raw.file, file_page=raw.file_page, width=raw.width, height=raw.height)
+    if raw.kind == "ofd":
+        info.text_source = TextSource.ofd_xml
+        return _Page(info, PageText(page=number, width=raw.width, height=raw.height, lines=raw.ofd_lines,
+                                    text_source=TextSource.ofd_xml), None, 1.0)
+    layer = raw.text_layer
+    if raw.kind == "pdf" and layer is not None and layer.usable:
+        info.text_source = TextSource.text_layer
+        return _Page(info, PageText(page=number, width=raw.width, height=raw.height, lines=layer.lines,
+                                    text_source=TextSource.text_layer), raw.image, raw.image_scale)
+    if raw.kind == "pdf" and layer is not None and layer.problem:
+        info.notes.append(f"text layer not used: {layer.problem}; page read by OCR")
+        flags.append(RiskFlag(
+            code=FlagCode.text_layer_unreadable, severity=Severity.low, pages=[number],
+            message=f"第 {number} 页（{raw.file}）的文字层无法解码（{layer.problem}），已改用 OCR 识别",
+            values={"file": raw.file, "file_page": raw.file_page},
+        ))
+    image = raw.image
+    if raw.kind == "pdf":
+        image, _ = render_pdf_page(raw, settings.ocr_dpi, settings)
+    assert image is not None
+    info.image_sha256 = image_hash(image)
+    try:
+        reading = read_page(image, engine(), cache)
+    except Exception as exc:  # noqa: BLE001 - one page's OCR failure must not end the dossier
+        log.exception("OCR failed on page %s", number)
+        errors.append(ReportError(file=raw.file, page=raw.file_page, code=ErrorCode.ocr_failed,
+                                  message=f"OCR failed on this page: {exc}"))
+        return _Page(info, PageText(page=number, width=raw.width, height=raw.height), raw.image, raw.image_scale)
+    upright = upright_image(image, reading.rotation, reading.skew)
+    info.width, info.height = float(reading.width), float(reading.height)
+    info.text_source = TextSource.ocr
+    info.rotation, info.skew, info.ocr_cached = reading.rotation, round(reading.skew, 2), reading.cached
+    info.notes.extend(reading.notes)
+    text = PageText(page=number, width=info.width, height=info.height, lines=reading.lines, text_source=TextSource.ocr)
+    return _Page(info, text, upright, 1.0)
+
+
+def _run_extractor(fn: Callable[..., object], arg: object, where: str, errors: list[ReportError], file: str | None,
+                   page: int | None) -> object | None:
+    try:
+        return fn(arg)
+    except Exception as exc:  # noqa: BLE001 - an extractor bug is reported, the run goes on
+        log.exception("extractor %s failed on %s", getattr(fn, "__name__", fn), where)
+        errors.append(ReportError(file=file, page=page, code=ErrorCode.extractor_failed,
+                                  message=f"extractor {getattr(fn, '__module__', '?')} failed on {where}: {exc!r}"))
+        return None
+
+
+def _flags_from(extraction: Extraction, doc: Document) -> list[RiskFlag]:
+    flags = []
+    for problem in extraction.problems:
+        fields = [doc.fields[f] for f in problem.fields if f in doc.fields]
+        flags.append(RiskFlag(
+            code=problem.code, severity=Severity(problem.severity),
+            pages=sorted({f.page for f in fields}) or doc.pages,
+            evidence=[f.finding_id for f in fields if f.finding_id],
+            message=problem.message, values=problem.values,
+        ))
+    return flags
+
+
+def _seal_flags(doc: Document, seals: list[Seal]) -> list[RiskFlag]:
+    """Paper invoices and signed contracts carry seals; their absence is worth a look."""
+    on_doc = [s for s in seals if s.page in doc.pages]
+    if doc.document_type == DocumentType.vat_invoice and doc.value("invoice_kind") not in (None, "fully_digital"):
+        if not on_doc:
+            return [RiskFlag(code=FlagCode.seal_missing, severity=Severity.medium, pages=doc.pages,
+                             message=f"第 {doc.pages[0]} 页发票未见销售方发票专用章", values={"document": doc.id})]
+    return []
+
+
+def check_dossier(paths: list[Path], options: CheckOptions, settings: Settings, *,
+                  engine: OcrEngine | None = None, progress: Progress | None = None) -> CheckOutcome:
+    """Check one dossier (files, folders or zips, in bound order) against a programme."""
+    pack: RulePack = rulepacks.load(options.programme)
+    checklist.validate_pack(pack)
+    today = options.today or date.today()
+    star = options.star or pack.default_star
+    cache = OcrCache(settings.ocr_cache_dir)
+    engine_holder: list[OcrEngine] = [engine] if engine else []
+
+    def get() -> OcrEngine:
+        if not engine_holder:
+            engine_holder.append(get_engine(settings.ocr_engine))
+        return engine_holder[0]
+
+    files, errors = collect_files(paths, settings)
+    flags: list[RiskFlag] = []
+    pages: list[_Page] = []
+    number = 0
+    for source in files:
+        for raw in iter_pages(source, settings):
+            if number >= settings.max_pages:
+                errors.append(ReportError(file=source.name, page=None, code=ErrorCode.too_many_pages,
+                                          message=f"the dossier has more than {settings.max_pages} pages; the rest was not "
+                                                  "checked. Split it, or raise EVIDENCE_MAX_PAGES"))
+                break
+            if isinstance(raw, ReportError):
+                errors.append(raw)
+                if raw.code == ErrorCode.corrupt_page and raw.page is not None:
+                    # the page exists in the bound dossier: keep its number so later pages match
+                    number += 1
+                    pages.append(_Page(
+                        PageInfo(page=number, file=raw.file or source.name, file_page=raw.page, width=0, height=0,
+                                 notes=[raw.message]),
+                        PageText(page=number, width=0, height=0), None, 1.0))
+                continue
+            number += 1
+            if progress:
+                progress("reading", number, 0)
+            pages.append(_read_text(raw, number, get, cache, settings, errors, flags))
+        if number >= settings.max_pages:
+            break
+    if not pages and not errors:
+        errors.append(ReportError(file=None, code=ErrorCode.empty_dossier, message="no pages found in the input"))
+
+    # classify and group
+    for p in pages:
+        if p.text.lines:
+            doc_type, confidence, reason = classify_page(p.text)
+            p.info.document_type = doc_type
+            p.info.notes.append(f"classified {doc_type} ({confidence:.2f}): {reason}")
+    groups = group_documents([(p.text, p.info.document_type, p.info.file) for p in pages])
+    by_number = {p.info.page: p for p in pages}
+
+    # page findings
+    findings: list[Finding] = []
+    for p in pages:
+        for name, fn in registry.PAGE_EXTRACTORS:
+            out = _run_extractor(fn, p.text, f"page {p.info.page} ({name})", errors, p.info.file, p.info.file_page)
+            findings.extend(out or [])  # type: ignore[arg-type]
+
+    # seals
+    seals: list[Seal] = []
+    for p in pages:
+        if p.image is not None:
+            seals.extend(detect_seals(p.image, p.info.page, p.scale, p.text.lines))
+
+    # documents
+    documents: list[Document] = []
+    for group in groups:
+        first = by_number[group[0]]
+        doc_type = first.info.document_type
+        doc = Document(id=stable_id("d", first.info.file, group), document_type=doc_type, pages=group)
+        fn = registry.DOCUMENT_EXTRACTORS.get(doc_type)
+        if fn is not None:
+            out = _run_extractor(fn, [by_number[n].text for n in group], f"pages {group} ({doc_type})", errors,
+                                 first.info.file, first.info.file_page)
+            if isinstance(out, Extraction):
+                doc.fields, doc.list_fields, doc.line_items, doc.facts = out.fields, out.list_fields, out.line_items, out.facts
+                findings.extend(out.findings)
+                flags.extend(_flags_from(out, doc))
+        title = doc.value("title")
+        doc.title = title
+        documents.append(doc)
+        flags.extend(_seal_flags(doc, seals))
+
+    # across the dossier
+    applicant = analysis.identify_applicant(documents, options.applicant)
+    spending, invoice_flags = analysis.invoice_flags_and_spending(documents, applicant, pack.cutoff_date, today)
+    flags += invoice_flags + analysis.region_flags(documents, pack) + analysis.applicant_flags(documents, applicant)
+    annex = analysis.annex_evidence(pack, documents, [p.text for p in pages])
+    dossier = analysis.Dossier(pack=pack, star=star, today=today, pages=[p.text for p in pages], documents=documents,
+                               seals=seals, applicant=applicant, spending=spending, annex=annex)
+    results = checklist.evaluate(dossier)
+
+    flags = _dedupe([f.with_id() for f in flags])
+    summary = Summary(
+        pages=len(pages), documents=len(documents),
+        met=sum(r.status == Status.met for r in results), missing=sum(r.status == Status.missing for r in results),
+        needs_review=sum(r.status == Status.needs_review for r in results),
+        failed=sum(r.status == Status.failed for r in results),
+        not_applicable=sum(r.status == Status.not_applicable for r in results),
+        risk_flags=len(flags), errors=len(errors), partial=bool(errors),
+    )
+    report = Report(
+        programme=pack.id, programme_version=pack.version, programme_title=pack.title, star=star, checked_on=today,
+        applicant=applicant, inputs=[str(p) for p in paths], summary=summary, pages=[p.info for p in pages],
+        documents=documents, findings=_dedupe_findings(findings), seals=seals, checklist=results, annex=annex,
+        risk_flags=flags, spending=spending, errors=errors,
+    )
+    images = {p.info.page: _preview(p.image) for p in pages if options.previews and p.image is not None}
+    return CheckOutcome(report=report, page_images=images)
+
+
+def _dedupe(flags: list[RiskFlag]) -> list[RiskFlag]:
+    seen: set[str] = set()
+    out = []
+    for f in flags:
+        if f.id not in seen:
+            seen.add(f.id)
+            out.append(f)
+    return out
+
+
+def _dedupe_findings(findings: list[Finding]) -> list[Finding]:
+    seen: set[str] = set()
+    out = []
+    for f in findings:
+        if f.id not in seen:
+            seen.add(f.id)
+            out.append(f)
+    return out
+
+
+def extract_document(path: Path, settings: Settings, *, engine: OcrEngine | None = None) -> CheckOutcome:
+    """One document, no checklist: pages, type, fields and flags (``evidence-check extract``)."""
+    return check_dossier([path], CheckOptions(previews=False), settings, engine=engine)
+
+
+__all__ = ["CheckOptions", "CheckOutcome", "check_dossier", "extract_document", "Applicant", "TextLine"]

@@ -1,0 +1,38 @@
+"""Rule packs: one YAML file per programme, validated against ``models.rulepack.RulePack``."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib import resources
+
+import yaml
+from pydantic import ValidationError
+
+from models.rulepack import RulePack
+
+
+class RulePackError(ValueError):
+    """A rule pack is missing or does not match the schema."""
+
+
+def available() -> list[str]:
+    return sorted(
+        p.name.removesuffix(".yaml")
+        for p in resources.files(__package__).iterdir()
+        if p.name.endswith(".yaml")
+    )
+
+
+@lru_cache(maxsize=None)
+def load(pack_id: str) -> RulePack:
+    """The rule pack ``pack_id``, validated; a clear error names the packs that exist."""
+    if pack_id not in available():
+        raise RulePackError(f"unknown programme {pack_id!r}; available: {', '.join(available())}")
+    text = resources.files(__package__).joinpath(f"{pack_id}.yaml").read_text(encoding="utf-8")
+    try:
+        pack = RulePack.model_validate(yaml.safe_load(text))
+    except ValidationError as exc:
+        raise RulePackError(f"rule pack {pack_id} is invalid: {exc}") from exc
+    if pack.id != pack_id:
+        raise RulePackError(f"rule pack file {pack_id}.yaml declares id {pack.id!r}")
+    return pack
