@@ -82,6 +82,7 @@ class FlagCode(StrEnum):
     console_not_public_cloud = "console_not_public_cloud"
     text_layer_unreadable = "text_layer_unreadable"
     applicant_mismatch = "applicant_mismatch"
+    contract_amount_words_mismatch = "contract_amount_words_mismatch"
 
 
 class ErrorCode(StrEnum):

@@ -1,0 +1,325 @@
+"""The cloud lexicon: vendors, products, private-cloud cues and the annex-table domains, as data.
+
+``data/cloud_products.yaml`` names every vendor and product the readers recognise, with aliases and
+the annex-table domains (``data/annex_domains.yaml``) each product proves; both files are validated
+here when first loaded, so a misspelt domain fails loudly instead of silently proving nothing.
+
+Matching works on single lines:
+
+* CJK aliases and mixed aliases match exactly with spaCy's ``PhraseMatcher`` over the character
+  tokens of ``spacy.blank("zh")`` (case-insensitive, spaces ignored);
+* a Latin alias (``ECS``, ``OSS``) only counts as a whole word: ``ECS`` inside ``SECS`` does not;
+* CJK aliases of five or more characters also match with one OCR slip (``云服务嚣``) via rapidfuzz.
+  Shorter ones must match exactly: ``云服务费`` is one character from ``云服务器`` and means something
+  else.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Any, NamedTuple
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from rapidfuzz.distance import Levenshtein
+
+from extractors.layout import _sub_bbox
+from extractors.text import normalize_with_offsets
+from models.domain import BBox, PageText, TextLine
+from models.rulepack import AnnexDomain
+
+FUZZY_MIN_LENGTH = 5
+FUZZY_CONFIDENCE = 0.8
+
+
+class Vendor(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    name: str
+    aliases: list[str]
+    console_cues: list[str] = Field(default_factory=list)
+    instance_id_patterns: list[str] = Field(default_factory=list)
+    region_patterns: list[str] = Field(default_factory=list)
+
+
+class Product(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    aliases: list[str]
+    domains: list[str]
+    vendors: list[str] = Field(default_factory=list)
+
+
+class PrivateCues(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    strong: list[str]
+    weak: list[str]
+
+
+class AnnexTable(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    version: int
+    source: str
+    rows: list[AnnexDomain]
+
+
+class Lexicon(BaseModel):
+    """The validated content of ``cloud_products.yaml`` plus the annex table it refers to."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    version: int
+    vendors: list[Vendor]
+    private_cues: PrivateCues
+    products: list[Product]
+    annex: list[AnnexDomain] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Lexicon:
+        domains = {row.domain for row in self.annex}
+        vendor_ids = {v.id for v in self.vendors}
+        seen: dict[str, str] = {}
+        for product in self.products:
+            unknown = [d for d in product.domains if d not in domains]
+            if domains and unknown:
+                raise ValueError(f"product {product.name!r}: unknown annex domains {unknown}")
+            bad_vendors = [v for v in product.vendors if v not in vendor_ids]
+            if bad_vendors:
+                raise ValueError(f"product {product.name!r}: unknown vendors {bad_vendors}")
+            for alias in product.aliases:
+                key = _alias_key(alias)
+                if key in seen and seen[key] != product.name:
+                    raise ValueError(f"alias {alias!r} of {product.name!r} already belongs to {seen[key]!r}")
+                seen[key] = product.name
+        for pattern in [p for v in self.vendors for p in v.instance_id_patterns + v.region_patterns] + [
+            *self.private_cues.strong,
+            *self.private_cues.weak,
+        ]:
+            re.compile(pattern)
+        return self
+
+    def product(self, name: str) -> Product | None:
+        """The product with canonical name or alias ``name``."""
+        key = _alias_key(name)
+        for product in self.products:
+            if _alias_key(product.name) == key or any(_alias_key(a) == key for a in product.aliases):
+                return product
+        return None
+
+    def vendor(self, vendor_id: str) -> Vendor | None:
+        return next((v for v in self.vendors if v.id == vendor_id), None)
+
+
+class ProductMatch(NamedTuple):
+    """A product named on a page: canonical product, its vendor (if it has only one), where, what."""
+
+    product: str
+    vendor: str | None
+    page: int
+    bbox: BBox
+    text: str
+    confidence: float = 1.0
+
+
+class VendorMatch(NamedTuple):
+    vendor: str  # display name, e.g. 阿里云
+    vendor_id: str
+    page: int
+    bbox: BBox
+    text: str
+    cue: bool  # matched a console cue, not the vendor's name
+
+
+def _alias_key(alias: str) -> str:
+    return re.sub(r"\s+", "", alias).lower()
+
+
+def _is_latin(ch: str) -> bool:
+    return ch.isascii() and ch.isalnum()
+
+
+def _joins_word(ch: str) -> bool:
+    """Characters that glue a Latin alias into a longer identifier (SECS, erp-app-01, oss_bucket)."""
+    return _is_latin(ch) or ch in "-_."
+
+
+def _load_yaml(name: str) -> Any:
+    text = resources.files("extractors").joinpath("data", name).read_text(encoding="utf-8")
+    return yaml.safe_load(text)
+
+
+@lru_cache(maxsize=1)
+def load_lexicon() -> Lexicon:
+    """The lexicon from ``extractors/data/cloud_products.yaml``, validated against the annex table."""
+    annex = AnnexTable.model_validate(_load_yaml("annex_domains.yaml"))
+    data = _load_yaml("cloud_products.yaml")
+    data["annex"] = [row.model_dump() for row in annex.rows]
+    return Lexicon.model_validate(data)
+
+
+def annex_rows() -> list[tuple[str, str, str]]:
+    """The annex table's rows ``(category, subcategory, domain)`` in printed order."""
+    return [(r.category, r.subcategory, r.domain) for r in load_lexicon().annex]
+
+
+def domains_for(product: str) -> list[str]:
+    """Annex domains a product (canonical name or alias) proves; empty for an unknown product."""
+    found = load_lexicon().product(product)
+    return list(found.domains) if found else []
+
+
+# ---- matching
+
+
+@dataclass(frozen=True)
+class _Span:
+    key: str  # what the alias belongs to
+    start: int  # in the original line text
+    end: int
+    confidence: float
+
+
+class _AliasMatcher:
+    """Finds aliases (each mapped to a key) in a line of text."""
+
+    def __init__(self, aliases: dict[str, str]):
+        import spacy
+        from spacy.matcher import PhraseMatcher
+
+        self._nlp = spacy.blank("zh")
+        self._matcher = PhraseMatcher(self._nlp.vocab, attr="LOWER")
+        self._labels: list[str] = []
+        self._fuzzy: list[tuple[str, str]] = []
+        for alias, key in aliases.items():
+            compacted = _alias_key(alias)
+            if not compacted:
+                continue
+            label = f"{len(self._labels)}"
+            self._labels.append(key)
+            self._matcher.add(label, [self._nlp.make_doc(compacted)])
+            cjk = sum(1 for c in compacted if not c.isascii())
+            if cjk == len(compacted) and len(compacted) >= FUZZY_MIN_LENGTH:
+                self._fuzzy.append((compacted, key))
+
+    def find(self, text: str) -> list[_Span]:
+        norm, offsets = normalize_with_offsets(text)
+        # spaces are dropped so "云服务器 ECS" and "云服务器ECS" read the same
+        chars = [(c, offsets[i]) for i, c in enumerate(norm) if not c.isspace()]
+        if not chars:
+            return []
+        squeezed = "".join(c for c, _ in chars)
+        doc = self._nlp.make_doc(squeezed)
+        spans: list[_Span] = []
+        for match_id, start, end in self._matcher(doc):
+            label = self._nlp.vocab.strings[match_id]
+            s, e = doc[start:end].start_char, doc[start:end].end_char
+            o_start, o_end = chars[s][1], chars[e - 1][1] + 1
+            # a Latin alias is a whole word of the original text (ECS, not SECS, ECS2 or erp-app-01)
+            if _is_latin(squeezed[s]) and o_start > 0 and _joins_word(text[o_start - 1]):
+                continue
+            if _is_latin(squeezed[e - 1]) and o_end < len(text) and _joins_word(text[o_end]):
+                continue
+            spans.append(_Span(self._labels[int(label)], o_start, o_end, 1.0))
+        for alias, key in self._fuzzy:
+            n = len(alias)
+            # OCR slips substitute a character; insertions and deletions would turn 大数据服务 into
+            # 数据库服务
+            for i in range(0, len(squeezed) - n + 1):
+                window = squeezed[i : i + n]
+                if window == alias or Levenshtein.distance(window, alias, score_cutoff=1) > 1:
+                    continue
+                o_start, o_end = chars[i][1], chars[i + n - 1][1] + 1
+                spans.append(_Span(key, o_start, o_end, FUZZY_CONFIDENCE))
+        return _longest_first(spans)
+
+
+def _longest_first(spans: list[_Span]) -> list[_Span]:
+    """Drop spans overlapping a surer or longer one, like ``spacy.util.filter_spans``."""
+    kept: list[_Span] = []
+    for span in sorted(spans, key=lambda s: (-s.confidence, -(s.end - s.start), s.start)):
+        if any(span.start < k.end and k.start < span.end for k in kept):
+            continue
+        kept.append(span)
+    return sorted(kept, key=lambda s: s.start)
+
+
+@lru_cache(maxsize=1)
+def _product_matcher() -> _AliasMatcher:
+    lex = load_lexicon()
+    aliases: dict[str, str] = {}
+    for product in lex.products:
+        for alias in product.aliases:
+            aliases.setdefault(alias, product.name)
+    return _AliasMatcher(aliases)
+
+
+@lru_cache(maxsize=1)
+def _vendor_matcher() -> tuple[_AliasMatcher, _AliasMatcher]:
+    lex = load_lexicon()
+    names = {alias: v.id for v in lex.vendors for alias in v.aliases}
+    cues = {cue: v.id for v in lex.vendors for cue in v.console_cues}
+    return _AliasMatcher(names), _AliasMatcher(cues)
+
+
+def _line_spans(pages: list[PageText], matcher: _AliasMatcher) -> list[tuple[PageText, TextLine, _Span]]:
+    out = []
+    for page in pages:
+        for line in page.lines:
+            for span in matcher.find(line.text):
+                out.append((page, line, span))
+    return out
+
+
+def match_products(pages: list[PageText]) -> list[ProductMatch]:
+    """Every product named on ``pages``, in page and reading order, with the box of its name."""
+    lex = load_lexicon()
+    out: list[ProductMatch] = []
+    for page, line, span in _line_spans(pages, _product_matcher()):
+        product = lex.product(span.key)
+        assert product is not None
+        vendor = None
+        if len(product.vendors) == 1:
+            found = lex.vendor(product.vendors[0])
+            vendor = found.name if found else None
+        out.append(
+            ProductMatch(
+                product.name,
+                vendor,
+                page.page,
+                _sub_bbox(line, span.start, span.end),
+                line.text[span.start : span.end],
+                round(line.confidence * span.confidence, 3),
+            )
+        )
+    return out
+
+
+def match_vendors(pages: list[PageText], *, cues: bool = True) -> list[VendorMatch]:
+    """Vendor names (and, with ``cues``, console cues typical of one vendor) on ``pages``."""
+    lex = load_lexicon()
+    names, cue_matcher = _vendor_matcher()
+    out: list[VendorMatch] = []
+    for matcher, is_cue in ((names, False), (cue_matcher, True)):
+        if is_cue and not cues:
+            continue
+        for page, line, span in _line_spans(pages, matcher):
+            vendor = lex.vendor(span.key)
+            assert vendor is not None
+            out.append(
+                VendorMatch(
+                    vendor.name,
+                    vendor.id,
+                    page.page,
+                    _sub_bbox(line, span.start, span.end),
+                    line.text[span.start : span.end],
+                    is_cue,
+                )
+            )
+    return out

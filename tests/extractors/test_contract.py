@@ -1,0 +1,107 @@
+"""Contract reader: parties by role, amount in figures and words, dates, cloud wording."""
+
+from __future__ import annotations
+
+from extractors.contract import extract_contract
+from models.domain import PageText, TextLine
+from models.enums import TextSource
+
+APPLICANT = "济南云帆信息科技有限公司"
+APPLICANT_CODE = "91370102MA3C4K7P9Y"
+PROVIDER = "浪潮云信息技术股份公司"
+
+
+def L(text: str, x: float, y: float, h: float = 20, cw: float = 18) -> TextLine:
+    return TextLine(text=text, bbox=(x, y, x + cw * len(text), y + h), confidence=0.99)
+
+
+def contract_pages(
+    *, cloud: bool = True, words: str = "叁万壹仟捌佰元整", code: str = APPLICANT_CODE
+) -> list[PageText]:
+    subject = "云服务器及对象存储等云服务" if cloud else "信息系统运行维护服务"
+    p1 = [
+        L("技术服务合同", 420, 120, h=40, cw=36),
+        L("合同编号：LC-2020-0315", 700, 190),
+        L(f"甲方（委托方）：{APPLICANT}", 120, 240),
+        L(f"统一社会信用代码：{code}", 120, 270),
+        L(f"乙方（受托方）：{PROVIDER}", 120, 310),
+        L("统一社会信用代码：913701007286054750", 120, 340),
+        L(f"一、服务内容：乙方向甲方提供{subject}。", 120, 400),
+        L("二、服务期限：自2020年3月15日起至2021年3月14日止。", 120, 440),
+        L(f"三、合同总金额：人民币¥31800.00元（大写：{words}）。", 120, 480),
+    ]
+    p2 = [
+        L("四、本合同一式两份，双方盖章后生效。", 120, 200),
+        L("甲方（盖章）：", 120, 1300),
+        L("乙方（盖章）：", 760, 1300),
+        L("代表人签字：", 120, 1350),
+        L("代表人签字：", 760, 1350),
+        L("日期：2020年3月15日", 120, 1400),
+        L("日期：2020年3月16日", 760, 1400),
+    ]
+    return [
+        PageText(page=5, width=1240, height=1754, lines=p1, text_source=TextSource.ocr),
+        PageText(page=6, width=1240, height=1754, lines=p2, text_source=TextSource.ocr),
+    ]
+
+
+def test_fields() -> None:
+    ex = extract_contract(contract_pages())
+    f = ex.fields
+    assert f["title"].value == "技术服务合同" and f["title"].page == 5
+    assert f["party_a"].value == APPLICANT
+    assert f["party_b"].value == PROVIDER
+    assert ex.facts["party_roles"] == {"party_a": "甲方", "party_b": "乙方"}
+    assert f["party_a_credit_code"].value == APPLICANT_CODE
+    assert f["party_b_credit_code"].value == "913701007286054750"
+    assert f["term_start"].value == "2020-03-15" and f["term_end"].value == "2021-03-14"
+    assert f["amount"].value == "31800.00" and f["amount_words"].value == "31800.00"
+    # no labelled signing date: the latest date in the signature block on the last page
+    assert f["signing_date"].value == "2020-03-16" and f["signing_date"].page == 6
+    assert ex.facts["signature_page"] == 6
+    assert all(fv.bbox is not None for fv in f.values())
+    assert ex.facts["cloud_wording"] is True
+    snippet = ex.facts["cloud_wording_snippets"][0]
+    assert snippet["page"] == 5 and "云" in snippet["text"] and snippet["snippet"]
+    assert ex.problems == []
+
+
+def test_without_cloud_wording() -> None:
+    ex = extract_contract(contract_pages(cloud=False))
+    assert ex.facts["cloud_wording"] is False and ex.facts["cloud_wording_snippets"] == []
+    [problem] = ex.problems
+    assert problem.code == "contract_lacks_cloud_wording"
+    assert problem.severity == "low"
+    assert "deployment" in problem.message and "both" in problem.message
+
+
+def test_words_disagree_with_figures() -> None:
+    ex = extract_contract(contract_pages(words="叁万壹仟元整"))
+    codes = [p.code for p in ex.problems]
+    assert codes == ["contract_amount_words_mismatch"]
+    assert ex.problems[0].values == {"amount": "31800.00", "amount_words": "31000.00"}
+
+
+def test_party_code_fails_check() -> None:
+    bad = APPLICANT_CODE[:-1] + "X"
+    ex = extract_contract(contract_pages(code=bad))
+    [problem] = [p for p in ex.problems if p.code == "credit_code_invalid"]
+    assert problem.fields == ["party_a_credit_code"] and problem.values["credit_code"] == bad
+
+
+def test_buyer_seller_roles_and_labelled_signing_date() -> None:
+    lines = [
+        L("某某公司产品买卖框架合同", 100, 0, h=24),
+        L("卖方：浙江某某新材料股份有限公司", 47, 44),
+        L("买方：嘉兴某某织造股份有限公司", 48, 70),
+        L("签订时间：2024年9月5日", 600, 96),
+        L("卖方：浙江某某新材料股份有限公司", 46, 652),
+        L("买方：嘉兴某某织造股份有限公司", 600, 652),
+    ]
+    ex = extract_contract([PageText(page=1, width=1000, height=738, lines=lines)])
+    assert ex.fields["party_a"].value == "嘉兴某某织造股份有限公司"
+    assert ex.fields["party_b"].value == "浙江某某新材料股份有限公司"
+    assert ex.facts["party_roles"] == {"party_a": "买方", "party_b": "卖方"}
+    assert ex.fields["signing_date"].value == "2024-09-05"
+    assert ex.fields["title"].value == "某某公司产品买卖框架合同"
+    assert ex.facts["signature_page"] == 1
