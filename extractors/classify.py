@@ -178,13 +178,18 @@ def is_invoice_continuation(page: PageText, previous: PageText) -> bool:
     return not numbers or numbers <= invoice_numbers(previous)
 
 
+# multi-page documents whose middle pages may lack the type's cues
+_BOUND_TYPES = (T.contract, T.application_form, T.audit_report, T.test_report, T.financial_statement)
+_MAX_INTERLUDE = 3
+
+
 def group_documents(pages: list[tuple[PageText, DocumentType, str]]) -> list[list[int]]:
     """Dossier page numbers grouped into documents.
 
     Consecutive pages of one file and one type form a document; every invoice page starts a new
     document unless it is a continuation (销货清单 / 续页) of the invoice before it; ``other``
-    pages between two contract pages of one file are continuation pages of that contract. Pages
-    of different files never merge.
+    pages (or pages that read like another type, up to three) between two pages of one contract,
+    application form or report in one file belong to it. Pages of different files never merge.
     """
     groups: list[list[int]] = []
     group_types: list[DocumentType] = []
@@ -201,11 +206,15 @@ def group_documents(pages: list[tuple[PageText, DocumentType, str]]) -> list[lis
                 joined = is_invoice_continuation(page, group_first[-1])
             elif dtype == last_type and dtype != T.vat_invoice:
                 joined = True
-            elif dtype == T.other and last_type == T.contract:
+            elif last_type in _BOUND_TYPES and dtype != T.vat_invoice:
+                # Pages of one bound document that read like something else (a contract's
+                # plain continuation page, an application form's page describing its cloud
+                # use) stay with it when the same file returns to the document's type.
                 j = i
-                while j < len(pages) and pages[j][1] == T.other and pages[j][2] == file:
+                while (j < len(pages) and j - i < _MAX_INTERLUDE and pages[j][2] == file
+                       and pages[j][1] not in (last_type, T.vat_invoice)):
                     j += 1
-                if j < len(pages) and pages[j][1] == T.contract and pages[j][2] == file:
+                if j < len(pages) and pages[j][1] == last_type and pages[j][2] == file:
                     for k in range(i, j):
                         groups[-1].append(pages[k][0].page)
                     i = j

@@ -43,7 +43,7 @@ LINE_TAX_TOLERANCE = Decimal("0.01")
 # --- labels and value shapes ----------------------------------------------------------------
 _CODE_LABEL = re.compile(r"发票代码")
 _CODE_VALUE = re.compile(r"(?<!\d)(\d{12}|\d{10})(?!\d)")
-_NUMBER_LABEL = re.compile(r"发票号码|^N[oO0º]\.?(?=\d|$)")
+_NUMBER_LABEL = re.compile(r"发票号码|^(?:N[oO0º°]?|№)\.?\s*(?=\d|$)")
 _NUMBER_VALUE = re.compile(r"(?<!\d)(\d{20}|\d{8})(?!\d)")
 _DATE_LABEL = re.compile(r"开票日期|填开日期")
 _CHECK_LABEL = re.compile(r"校验码")

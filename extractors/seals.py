@@ -33,39 +33,91 @@ def _masks(image: np.ndarray) -> dict[SealColor, np.ndarray]:
     return {SealColor.red: red, SealColor.blue: blue}
 
 
+def _without_rules(mask: np.ndarray) -> np.ndarray:
+    """The mask less its long straight strokes: invoice forms print their table rules in the same
+    red-brown as seals, and a seal touching a rule would otherwise merge with the whole table."""
+    h, w = mask.shape[:2]
+    horizontal = cv2.morphologyEx(mask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (max(25, w // 25), 1)))
+    vertical = cv2.morphologyEx(mask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(25, h // 25))))
+    rules = cv2.dilate(horizontal | vertical, np.ones((3, 3), np.uint8))
+    return cv2.bitwise_and(mask, cv2.bitwise_not(rules))
+
+
+def _merge_boxes(boxes: list[tuple[int, int, int, int]], gap: int) -> list[tuple[int, int, int, int]]:
+    """Union boxes that touch or lie within ``gap`` of each other, until none do."""
+    merged = list(boxes)
+    changed = True
+    while changed:
+        changed = False
+        out: list[tuple[int, int, int, int]] = []
+        for box in merged:
+            for i, other in enumerate(out):
+                if box[0] - gap <= other[2] and other[0] - gap <= box[2] and box[1] - gap <= other[3] and other[1] - gap <= box[3]:
+                    out[i] = (min(box[0], other[0]), min(box[1], other[1]), max(box[2], other[2]), max(box[3], other[3]))
+                    changed = True
+                    break
+            else:
+                out.append(box)
+        merged = out
+    return merged
+
+
 def ink_blobs(image: np.ndarray) -> list[InkBlob]:
-    """Coloured blobs of seal size and shape: round, oval or square, not lines or text rows."""
+    """Coloured blobs of seal size and shape: round, oval or square, not lines or text rows.
+
+    The seal's ring, star and characters are separate strokes; closing the mask with a kernel
+    scaled to the page and merging nearby parts puts them back together.
+    """
     h, w = image.shape[:2]
     min_side = max(40, int(min(h, w) * 0.06))
+    k = max(9, min(h, w) // 60)
     blobs: list[InkBlob] = []
-    for color, mask in _masks(image).items():
-        closed = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (15, 15)))
+    for color, raw_mask in _masks(image).items():
+        mask = _without_rules(raw_mask)
+        closed = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
         contours, _ = cv2.findContours(closed, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-        for c in contours:
-            x, y, cw, ch = cv2.boundingRect(c)
-            if cw < min_side or ch < min_side or cw > w * 0.6 or ch > h * 0.6:
+        parts = [cv2.boundingRect(c) for c in contours]
+        boxes = _merge_boxes([(x, y, x + cw, y + ch) for x, y, cw, ch in parts if cw * ch >= (k * k)], k)
+        for x0, y0, x1, y1 in boxes:
+            cw, ch = x1 - x0, y1 - y0
+            if cw < min_side or ch < min_side or cw > w * 0.98 or ch > h * 0.98:
                 continue
             aspect = cw / ch
             if not 0.4 < aspect < 2.5:
                 continue
-            ink = int(np.count_nonzero(mask[y:y + ch, x:x + cw]))
+            region = mask[y0:y1, x0:x1]
+            ink = int(np.count_nonzero(region))
             fill = ink / max(1.0, np.pi * cw * ch / 4)
-            # a seal is a ring with text: some ink, far from solid; a table of red lines is sparse
-            if fill < 0.04:
+            # a seal is a ring with text: some ink, far from solid
+            if fill < 0.04 or fill > 0.75:
                 continue
-            hull = cv2.convexHull(c)
-            solidity = cv2.contourArea(c) / max(1.0, cv2.contourArea(hull))
-            rect_fill = cv2.contourArea(hull) / max(1.0, cw * ch)
-            if rect_fill > 0.9 and solidity > 0.8:
-                shape = SealShape.square
-            elif 0.85 <= aspect <= 1.18:
+            # ink concentrated at the rim (the ring) tells a seal from a block of red text
+            ring = _ring_share(region)
+            if ring < 0.2:
+                continue
+            if 0.85 <= aspect <= 1.18:
                 shape = SealShape.round
             elif 1.18 < aspect < 2.0 or 0.5 < aspect < 0.85:
                 shape = SealShape.oval
             else:
                 shape = SealShape.other
-            blobs.append(InkBlob((x, y, x + cw, y + ch), color, shape, round(fill, 3)))
+            if ring > 0.55 and fill > 0.3:
+                shape = SealShape.square
+            blobs.append(InkBlob((x0, y0, x1, y1), color, shape, round(fill, 3)))
     return blobs
+
+
+def _ring_share(region: np.ndarray) -> float:
+    """Share of the ink lying in the outer band of the blob's inscribed ellipse."""
+    h, w = region.shape[:2]
+    yy, xx = np.mgrid[0:h, 0:w]
+    r = ((xx - w / 2) / (w / 2)) ** 2 + ((yy - h / 2) / (h / 2)) ** 2
+    ink = region > 0
+    total = int(np.count_nonzero(ink))
+    if total == 0:
+        return 0.0
+    band = (r > 0.7) & (r < 1.1)
+    return float(np.count_nonzero(ink & band)) / total
 
 
 def _inside(line: BBox, box: BBox) -> bool:

@@ -326,24 +326,26 @@ def build_truth(ds: Dossier, pm: dict[str, list[int]], annex: list[dict[str, Any
 def generate(out: Path, seed: int = 7) -> dict[str, Any]:
     if not fonts_available():
         raise SystemExit("WenQuanYi fonts not found under /usr/share/fonts/truetype/wqy (fonts-wqy-*)")
-    out.mkdir(parents=True, exist_ok=True)
+    # the documents a user checks, apart from the truth that scores them
+    docs = out / "dossier"
+    docs.mkdir(parents=True, exist_ok=True)
     ds = build(seed)
     pm = page_map()
     annex = annex_rows(pm)
     extra: dict[str, dict[str, Any]] = {}
 
     # 01 application form: text layer
-    write_text_pdf(out / "01_申请表.pdf", form_pages(ds, annex), A4, "星级上云企业评定申请表")
+    write_text_pdf(docs / "01_申请表.pdf", form_pages(ds, annex), A4, "星级上云企业评定申请表")
     extra["01_申请表.pdf"] = {"text_source": "text_layer"}
 
     # 02 business licence: a colour scan, slightly tilted
     img, _ = render_raster(licence_page(ds), (190.0, 270.0), dpi=120, paper=(253, 250, 240))
     save_jpeg(scan_effect(img, seed * 10 + 2, tint=(252, 249, 238), noise=3.0, angle=0.35, blur=0.45),
-              out / "02_营业执照.jpg", quality=80)
+              docs / "02_营业执照.jpg", quality=80)
     extra["02_营业执照.jpg"] = {"text_source": "ocr"}
 
     # 03 cloud contract: text layer
-    strings = write_text_pdf(out / "03_云服务合同.pdf", contract_pages(ds, ds.cloud_contract, seed * 100 + 30), A4,
+    strings = write_text_pdf(docs / "03_云服务合同.pdf", contract_pages(ds, ds.cloud_contract, seed * 100 + 30), A4,
                              ds.cloud_contract.title)
     assert any("云服务" in s for s in strings)
     extra["03_云服务合同.pdf"] = {"text_source": "text_layer"}
@@ -355,13 +357,13 @@ def generate(out: Path, seed: int = 7) -> dict[str, Any]:
         strings += s
         pages.append(scan_effect(img, seed * 10 + 40 + i, noise=2.5, angle=(-0.3, 0.25)[i], blur=0.4))
     assert not any("云" in s for s in strings), "the development contract must not mention cloud"
-    write_image_pdf(out / "04_软件开发合同.pdf", pages, A4, ds.dev_contract.title)
+    write_image_pdf(docs / "04_软件开发合同.pdf", pages, A4, ds.dev_contract.title)
     extra["04_软件开发合同.pdf"] = {"text_source": "ocr"}
 
     inv05, inv06, inv07, inv08 = ds.invoices
     # 05 / 08 e-invoices: text layer
     for inv, sseed in ((inv05, 50), (inv08, 80)):
-        write_text_pdf(out / inv.file, [invoice_page(inv, seal_seed=seed * 100 + sseed, paper=False)],
+        write_text_pdf(docs / inv.file, [invoice_page(inv, seal_seed=seed * 100 + sseed, paper=False)],
                        INVOICE_PAGE, inv.title)
         extra[inv.file] = {"text_source": "text_layer"}
 
@@ -369,21 +371,21 @@ def generate(out: Path, seed: int = 7) -> dict[str, Any]:
     img, _ = render_raster(invoice_page(inv06, seal_seed=seed * 100 + 60, paper=True, data_offset=(1.2, 0.6),
                                         seal_at=(66.0, 98.0)), INVOICE_PAGE, dpi=150, paper=(250, 252, 248))
     save_png(scan_effect(img, seed * 10 + 6, tint=(248, 246, 238), noise=2.0, angle=-0.25, blur=0.45),
-             out / inv06.file, colors=64)
+             docs / inv06.file, colors=64)
     extra[inv06.file] = {"text_source": "ocr", "seal_covers_text": ["seller_tax_id", "seller address"]}
 
     # 07 paper ordinary invoice, phone photo taken sideways
     img, _ = render_raster(invoice_page(inv07, seal_seed=seed * 100 + 70, paper=True, data_offset=(-0.8, 0.9)),
                            INVOICE_PAGE, dpi=170, paper=(252, 251, 246))
-    save_jpeg(phone_photo(img, seed * 10 + 7, out_long=1600, skew_deg=4.0, rotate_quarter=1), out / inv07.file,
+    save_jpeg(phone_photo(img, seed * 10 + 7, out_long=1600, skew_deg=4.0, rotate_quarter=1), docs / inv07.file,
               quality=80)
     extra[inv07.file] = {"text_source": "ocr",
                          "image": {"rotated_ccw_deg": 90, "skew_deg": 4.0, "perspective": True,
                                    "to_upright": "rotate 90 degrees clockwise"}}
 
     # 09 / 10 console screenshots
-    save_png(console_image(ds), out / "09_阿里云控制台.png", colors=128)
-    save_png(bills_image(ds), out / "10_云桌面截图.png", colors=128)
+    save_png(console_image(ds), docs / "09_阿里云控制台.png", colors=128)
+    save_png(bills_image(ds), docs / "10_云桌面截图.png", colors=128)
     extra["09_阿里云控制台.png"] = {"text_source": "ocr"}
     extra["10_云桌面截图.png"] = {"text_source": "ocr"}
 
@@ -398,7 +400,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=7)
     args = ap.parse_args(argv)
     truth = generate(args.out, args.seed)
-    size = sum(p.stat().st_size for p in args.out.iterdir() if p.is_file())
+    size = sum(p.stat().st_size for p in (args.out / "dossier").iterdir() if p.is_file())
     print(f"{args.out}: {len(truth['files'])} files, {truth['page_count']} pages, {size / 1e6:.2f} MB")
     return 0
 

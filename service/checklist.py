@@ -207,12 +207,17 @@ def form_matches_license(dossier: Dossier, params: dict[str, Any]) -> Outcome:
     return Status.met, pages, evidence, f"{'、'.join(compared)}一致"
 
 
+def _is_pledge(text: str) -> bool:
+    # the form prints 真实性 / 承诺 in a narrow cell, so the words arrive on separate lines
+    return "真实性承诺" in text or ("承诺" in text and ("如有不实" in text or "均真实" in text))
+
+
 @condition("pledge_sealed")
 def pledge_sealed(dossier: Dossier, params: dict[str, Any]) -> Outcome:
     forms = dossier.of_type(DocumentType.application_form)
     if not forms:
         return Status.missing, [], [], "未发现申请表"
-    pledge_pages = [p.page for p in dossier.pages if p.page in _pages(forms) and "真实性承诺" in compact(p.text)]
+    pledge_pages = [p.page for p in dossier.pages if p.page in _pages(forms) and _is_pledge(compact(p.text))]
     if not pledge_pages:
         return Status.needs_review, _pages(forms), [], "未找到真实性承诺栏，请人工核对"
     seals = dossier.seals_on(pledge_pages)

@@ -227,6 +227,8 @@ def check_dossier(paths: list[Path], options: CheckOptions, settings: Settings, 
         first = by_number[group[0]]
         doc_type = first.info.document_type
         doc = Document(id=stable_id("d", first.info.file, group), document_type=doc_type, pages=group)
+        for n in group:
+            by_number[n].info.document_type = doc_type
         fn = registry.DOCUMENT_EXTRACTORS.get(doc_type)
         if fn is not None:
             out = _run_extractor(fn, [by_number[n].text for n in group], f"pages {group} ({doc_type})", errors,

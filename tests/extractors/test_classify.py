@@ -149,3 +149,23 @@ def test_pages_of_different_files_never_merge() -> None:
         (_p(6, "截图"), T.cloud_console, "s2.png"),
     ]
     assert group_documents(pages) == [[1], [2], [3], [4], [5], [6]]
+
+
+def test_a_form_page_that_reads_like_a_console_stays_with_its_form() -> None:
+    # page 2 of an application form describes the cloud products in use; it is still the form
+    pages = [
+        (_p(1, "星级上云企业评定申请表"), DocumentType.application_form, "form.pdf"),
+        (_p(2, "上云范围及内容简介：云服务器 ECS、对象存储 OSS"), DocumentType.cloud_console, "form.pdf"),
+        (_p(3, "企业上云业务及应用表"), DocumentType.application_form, "form.pdf"),
+        (_p(4, "阿里云 云服务器 ECS 实例"), DocumentType.cloud_console, "console.png"),
+    ]
+    assert group_documents(pages) == [[1, 2, 3], [4]]
+
+
+def test_an_invoice_inside_a_bound_contract_file_is_not_swallowed() -> None:
+    pages = [
+        (_p(1, "合同"), DocumentType.contract, "bound.pdf"),
+        (_p(2, "发票"), DocumentType.vat_invoice, "bound.pdf"),
+        (_p(3, "合同"), DocumentType.contract, "bound.pdf"),
+    ]
+    assert group_documents(pages) == [[1], [2], [3]]

@@ -1,0 +1,128 @@
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from service.ocr.reader import OcrCache, read_page, rotate_right_angle, straighten, suppress_ink
+from tests.fakes import FakeEngine
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def latin_page(lines: list[str], size: tuple[int, int] = (900, 1200)) -> np.ndarray:
+    """A white page with printed Latin lines (OpenCV's built-in font: no CJK font needed)."""
+    w, h = size
+    page = np.full((h, w, 3), 255, np.uint8)
+    for i, text in enumerate(lines):
+        cv2.putText(page, text, (60, 120 + i * 90), cv2.FONT_HERSHEY_SIMPLEX, 1.3, (20, 20, 20), 3, cv2.LINE_AA)
+    return page
+
+
+def test_cache_spares_the_engine_on_a_recheck(tmp_path: Path) -> None:
+    engine = FakeEngine()
+    page = latin_page(["INVOICE 2021-03-15"])
+    engine.register(page, [("INVOICE 2021-03-15", (60, 90, 500, 130))])
+    cache = OcrCache(tmp_path)
+    first = read_page(page, engine, cache)
+    reads = engine.reads
+    second = read_page(page, engine, cache)
+    assert first.lines == second.lines and first.lines[0].text == "INVOICE 2021-03-15"
+    assert not first.cached and second.cached
+    assert engine.reads == reads  # no OCR the second time
+    # no temp files left behind by the atomic write
+    assert not list(tmp_path.rglob("*.tmp"))
+
+
+def test_a_different_image_is_not_served_from_the_cache(tmp_path: Path) -> None:
+    engine = FakeEngine()
+    cache = OcrCache(tmp_path)
+    a, b = latin_page(["A 1"]), latin_page(["B 2"])
+    read_page(a, engine, cache)
+    reads = engine.reads
+    read_page(b, engine, cache)
+    assert engine.reads > reads
+
+
+def test_a_corrupt_cache_entry_is_ignored_and_rewritten(tmp_path: Path) -> None:
+    engine = FakeEngine()
+    page = latin_page(["X"])
+    cache = OcrCache(tmp_path)
+    read_page(page, engine, cache)
+    for f in tmp_path.rglob("*.json"):
+        f.write_text("{ broken", encoding="utf-8")
+    again = read_page(page, engine, cache)
+    assert not again.cached
+
+
+def test_suppress_ink_removes_red_but_keeps_black() -> None:
+    img = np.full((10, 20, 3), 255, np.uint8)
+    img[:, :10] = (30, 30, 200)  # red seal ink (BGR)
+    img[:, 10:] = (20, 20, 20)  # black print
+    grey = suppress_ink(img)
+    assert grey[0, 0, 0] > 190
+    assert grey[0, 15, 0] < 40
+
+
+@pytest.mark.ocr
+@pytest.mark.parametrize("turn", [0, 90, 180, 270])
+def test_real_engine_turns_pages_upright_and_straightens_them(turn: int, tmp_path: Path) -> None:
+    from service.ocr.engine import get_engine
+
+    page = latin_page(["INVOICE NO 33207675", "DATE 2021-03-15", "TOTAL 10600.00", "SELLER ACME CLOUD LTD"])
+    photo = straighten(rotate_right_angle(page, turn), 3.0)
+    reading = read_page(photo, get_engine("rapidocr"), OcrCache(tmp_path))
+    assert reading.rotation == (360 - turn) % 360
+    assert abs(reading.skew + 3.0) < 1.0
+    text = " ".join(line.text for line in reading.lines).replace(" ", "")
+    assert "33207675" in text and "10600.00" in text
+
+
+NETWORK_PROBE = r"""
+import socket, sys
+calls = []
+def hook(event, args):
+    if event in ("socket.connect", "socket.getaddrinfo", "socket.gethostbyname", "socket.sendto"):
+        calls.append((event, repr(args)[:120]))
+sys.addaudithook(hook)
+from service.cli import main
+code = main(sys.argv[1:])
+if calls:
+    print("NETWORK:", calls, file=sys.stderr)
+    sys.exit(99)
+sys.exit(code)
+"""
+
+
+@pytest.mark.ocr
+def test_a_full_check_makes_no_network_connection(tmp_path: Path) -> None:
+    """Runs a real check (real OCR engine) in a subprocess that records every socket call.
+
+    Python-level calls are caught by an audit hook; where strace exists, native ones too (ONNX
+    Runtime's telemetry would be C++ code, invisible to the hook).
+    """
+    dossier = tmp_path / "dossier"
+    dossier.mkdir()
+    cv2.imwrite(str(dossier / "scan.png"), latin_page(["INVOICE 2021-03-15", "TOTAL 10600.00"]))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ORT_")}
+    env["EVIDENCE_DATA_DIR"] = str(tmp_path / "data")
+    env["HOME"] = str(tmp_path / "home")
+    cmd = [sys.executable, "-c", NETWORK_PROBE, "check", str(dossier), "-o", str(tmp_path / "out"), "--quiet"]
+    trace = tmp_path / "strace.log"
+    strace = shutil.which("strace")
+    if strace:
+        cmd = [strace, "-f", "-qq", "-e", "trace=connect,sendto,sendmsg", "-o", str(trace), *cmd]
+    result = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "out" / "report.json").is_file()
+    if strace:
+        inet = [ln for ln in trace.read_text().splitlines() if "AF_INET" in ln]
+        assert inet == [], inet
+    # ONNX Runtime telemetry would leave a device id under $HOME
+    assert not list((tmp_path / "home").rglob("*")) if (tmp_path / "home").exists() else True

@@ -1,0 +1,146 @@
+"""End to end: the README's first command on the bundled sample dossier, checked against its truth.
+
+Runs the real OCR engine once for the module (the dossier has scans and a sideways photo); every
+planted defect must show as its checklist status or risk flag, and a clean document must not.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from models.domain import Report
+from service.cli import main as cli_main
+
+pytestmark = pytest.mark.ocr
+
+SAMPLE = Path(__file__).resolve().parent.parent / "samples" / "jinan"
+
+
+@pytest.fixture(scope="module")
+def truth() -> dict[str, Any]:
+    return json.loads((SAMPLE / "truth.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int, Path]:
+    out = tmp_path_factory.mktemp("out")
+    data = tmp_path_factory.mktemp("data")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("EVIDENCE_DATA_DIR", str(data))
+    try:
+        code = cli_main(["check", str(SAMPLE / "dossier"), "-o", str(out), "--quiet"])
+    finally:
+        mp.undo()
+    return out, code, data
+
+
+@pytest.fixture(scope="module")
+def report(run: tuple[Path, int, Path]) -> Report:
+    out = run[0]
+    return Report.model_validate_json((out / "report.json").read_text(encoding="utf-8"))
+
+
+def _file_of(report: Report, page: int) -> str:
+    return Path(next(p.file for p in report.pages if p.page == page)).name
+
+
+def test_the_check_runs_and_writes_the_four_reports(run: tuple[Path, int, Path]) -> None:
+    out, code, _ = run
+    assert code == 0
+    for fmt in ("json", "md", "html", "xlsx"):
+        assert (out / f"report.{fmt}").stat().st_size > 0
+
+
+def test_every_page_is_numbered_as_bound_with_its_file_and_type(report: Report, truth: dict[str, Any]) -> None:
+    assert report.summary.pages == truth["page_count"]
+    for f in truth["files"]:
+        for page in f["pages"]:
+            info = report.pages[page - 1]
+            assert info.page == page and Path(info.file).name == f["file"]
+            assert info.document_type == f["document_type"], f"page {page}"
+    assert report.errors == []
+
+
+def test_the_sideways_photo_is_turned_upright(report: Report, truth: dict[str, Any]) -> None:
+    photo = next(f for f in truth["files"] if f["file"].startswith("07_"))
+    info = report.pages[photo["pages"][0] - 1]
+    assert info.text_source == "ocr" and info.rotation in (90, 270)
+
+
+def test_every_planted_defect_is_flagged_on_its_file(report: Report, truth: dict[str, Any]) -> None:
+    got = {(f.code, _file_of(report, p)) for f in report.risk_flags for p in f.pages}
+    for expected in truth["expected_flags"]:
+        assert (expected["code"], expected["file"]) in got, expected
+
+
+def test_clean_documents_raise_no_flags(report: Report, truth: dict[str, Any]) -> None:
+    clean = {f["file"] for f in truth["files"] if not f.get("defects")}
+    noisy = [(f.code, _file_of(report, p)) for f in report.risk_flags for p in f.pages if _file_of(report, p) in clean]
+    assert noisy == []
+
+
+def test_checklist_statuses(report: Report, truth: dict[str, Any]) -> None:
+    status = {r.item_id: r.status for r in report.checklist}
+    for item, expected in truth["expected_checklist"].items():
+        assert status[item] == expected, item
+    for r in report.checklist:
+        assert r.reason
+
+
+def test_spending_since_cutoff_counts_each_eligible_invoice_once(report: Report, truth: dict[str, Any]) -> None:
+    expected = truth["expected_spending"]
+    assert report.spending.since == expected["since"]
+    assert report.spending.total == expected["total"]
+    assert report.spending.invoice_count == expected["invoice_count"]
+
+
+def test_invoice_fields_match_truth(report: Report, truth: dict[str, Any]) -> None:
+    names = ("invoice_code", "issue_date", "seller_tax_id", "buyer_name", "grand_total", "amount_total", "tax_total")
+    misses = []
+    for f in truth["files"]:
+        if f["document_type"] != "vat_invoice":
+            continue
+        doc = next(d for d in report.documents if d.pages == f["pages"])
+        for name in names:
+            if name in f["fields"] and doc.value(name) != f["fields"][name]:
+                misses.append((f["file"], name, doc.value(name), f["fields"][name]))
+    assert misses == []
+
+
+def test_findings_carry_pages_and_boxes_inside_their_page(report: Report) -> None:
+    sizes = {p.page: (p.width, p.height) for p in report.pages}
+    boxed = [f for f in report.findings if f.bbox]
+    assert len(boxed) > 50
+    for f in boxed:
+        w, h = sizes[f.page]
+        x0, y0, x1, y1 = f.bbox  # type: ignore[misc]
+        assert -2 <= x0 <= x1 <= w + 2 and -2 <= y0 <= y1 <= h + 2, f
+    ids = [f.id for f in report.findings]
+    assert len(ids) == len(set(ids))
+
+
+def test_the_annex_table_is_filled_with_proof_pages(report: Report) -> None:
+    rows = {r.domain.replace(" ", ""): r for r in report.annex}
+    assert rows["计算资源"].on_cloud and 13 in rows["计算资源"].pages
+    assert rows["数据库"].on_cloud
+    assert not rows["高耗能设备"].on_cloud
+
+
+def test_a_recheck_is_served_from_the_ocr_cache(run: tuple[Path, int, Path]) -> None:
+    # same data directory as the first run: no page needs OCR again
+    from service.pipeline import CheckOptions, check_dossier
+    from service.settings import Settings
+    from tests.fakes import FakeEngine
+
+    from service.ocr.engine import get_engine
+
+    # a stand-in that answers to the real engine's cache identity and would read nothing
+    engine = FakeEngine()
+    engine.id = get_engine("rapidocr").id
+    outcome = check_dossier([SAMPLE / "dossier"], CheckOptions(previews=False), Settings(data_dir=run[2]), engine=engine)
+    assert engine.reads == 0 and engine.detects == 0
+    assert all(p.ocr_cached for p in outcome.report.pages if p.text_source == "ocr")
