@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import numpy as np
+
 from extractors.amounts import amount_findings
 from extractors.application_form import extract_application_form
 from extractors.base import Extraction
@@ -34,6 +36,10 @@ PAGE_EXTRACTORS: list[tuple[str, Callable[[PageText], list[Finding]]]] = [
     ("codes", code_findings),
     ("cloud_wording", cloud_wording_findings),
 ]
+
+# extractors that need the page image itself (QR codes ...): (image BGR, page text, image pixels
+# per page unit) -> findings
+IMAGE_EXTRACTORS: list[tuple[str, Callable[[np.ndarray, PageText, float], list[Finding]]]] = []
 
 DOCUMENT_EXTRACTORS: dict[DocumentType, Callable[[list[PageText]], Extraction]] = {
     DocumentType.vat_invoice: extract_invoice,

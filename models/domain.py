@@ -256,3 +256,5 @@ class Report(BaseModel):
     risk_flags: list[RiskFlag]
     spending: Spending
     errors: list[ReportError]
+    # figures the applicant declared on the command line or API (not read from the dossier)
+    declared: dict[str, str] = Field(default_factory=dict)

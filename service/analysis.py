@@ -65,6 +65,7 @@ class Dossier:
     pack: RulePack
     star: int | None
     today: date
+    declared: dict[str, str]
     pages: list[PageText]
     documents: list[Document]
     seals: list[Seal]

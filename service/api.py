@@ -106,6 +106,7 @@ def create_check(
     programme: Annotated[str, Form()] = "jinan-star-cloud-2020",
     star: Annotated[int | None, Form()] = None,
     applicant: Annotated[str | None, Form()] = None,
+    declared: Annotated[str | None, Form(description='JSON object of declared figures, e.g. {"staff_total": "120"}')] = None,
 ) -> JSONResponse:
     if programme not in rulepacks.available():
         raise ApiError(422, "unknown_programme", f"unknown programme {programme!r}; available: {', '.join(rulepacks.available())}")
@@ -113,8 +114,17 @@ def create_check(
         raise ApiError(422, "bad_star", "star must be 3, 4 or 5")
     if not files:
         raise ApiError(422, "no_files", "upload at least one file")
+    figures: dict[str, str] = {}
+    if declared:
+        try:
+            parsed = json.loads(declared)
+        except ValueError as exc:
+            raise ApiError(422, "bad_declared", f"declared must be a JSON object: {exc}") from exc
+        if not isinstance(parsed, dict):
+            raise ApiError(422, "bad_declared", "declared must be a JSON object of name: value")
+        figures = {str(k): str(v) for k, v in parsed.items()}
     check_id, folder = _store_uploads(files, settings)
-    outcome = check_dossier(sorted(folder.iterdir()), CheckOptions(programme=programme, star=star, applicant=applicant),
+    outcome = check_dossier(sorted(folder.iterdir()), CheckOptions(programme=programme, star=star, applicant=applicant, declared=figures),
                             settings)
     report = outcome.report
     report_dir = settings.data_dir / "reports" / check_id

@@ -55,6 +55,9 @@ def _parser() -> argparse.ArgumentParser:
                        help="report format; repeat for several (default: all four)")
     check.add_argument("-o", "--output", type=Path,
                        help="output file (one format; '-' for standard output) or folder (default: ./evidence-report)")
+    check.add_argument("--declare", action="append", default=[], metavar="NAME=VALUE",
+                       help="a figure the applicant declares where the dossier lacks it, e.g. staff_total=120 "
+                            "(repeatable; the report marks it as declared)")
     check.add_argument("--quiet", action="store_true", help="no summary and no progress on the terminal")
 
     extract = sub.add_parser("extract", help="read one document: type, fields, flags (no checklist)")
@@ -122,6 +125,13 @@ def _cmd_check(args: argparse.Namespace, settings: Settings) -> int:
     from service.pipeline import CheckOptions, check_dossier
 
     formats = args.formats or list(FORMATS)
+    declared: dict[str, str] = {}
+    for item in args.declare:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip() or not value.strip():
+            print(f"evidence-check: error: --declare needs NAME=VALUE, got {item!r}", file=sys.stderr)
+            return EXIT_USAGE
+        declared[name.strip()] = value.strip()
     if args.output is not None and str(args.output) == "-" and (len(formats) != 1 or formats[0] == "xlsx"):
         print("evidence-check: error: '-o -' needs exactly one text format (json, md or html)", file=sys.stderr)
         return EXIT_USAGE
@@ -129,7 +139,7 @@ def _cmd_check(args: argparse.Namespace, settings: Settings) -> int:
         outcome = check_dossier(
             args.paths,
             CheckOptions(programme=args.programme, star=args.star, applicant=args.applicant,
-                         previews="html" in formats),
+                         previews="html" in formats, declared=declared),
             settings, progress=_progress(args.quiet),
         )
     except rulepacks.RulePackError as exc:

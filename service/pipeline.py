@@ -19,7 +19,6 @@ import numpy as np
 from extractors import registry
 from extractors.base import Extraction
 from extractors.classify import classify_page, group_documents
-from extractors.seals import detect_seals
 from models.domain import (
     Applicant,
     Document,
@@ -34,12 +33,13 @@ from models.domain import (
     TextLine,
     stable_id,
 )
-from models.enums import DocumentType, ErrorCode, FlagCode, Severity, Status, TextSource
+from models.enums import ErrorCode, FlagCode, Severity, Status, TextSource
 from models.rulepack import RulePack
-from service import analysis, checklist, rulepacks
+from service import analysis, checklist, consistency, rulepacks
 from service.ingest import RawPage, collect_files, iter_pages, render_pdf_page
 from service.ocr.engine import OcrEngine, get_engine
 from service.ocr.reader import OcrCache, image_hash, read_page, upright_image
+from service.seals import find_seals, seal_flags
 from service.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -54,6 +54,9 @@ class CheckOptions:
     applicant: str | None = None
     today: date | None = None
     previews: bool = True  # keep JPEG page images for the HTML report
+    # figures the applicant declares where the dossier lacks them (staff, revenue ...); the report
+    # says which figures came from here and which from the dossier
+    declared: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -144,16 +147,6 @@ def _flags_from(extraction: Extraction, doc: Document) -> list[RiskFlag]:
     return flags
 
 
-def _seal_flags(doc: Document, seals: list[Seal]) -> list[RiskFlag]:
-    """Paper invoices and signed contracts carry seals; their absence is worth a look."""
-    on_doc = [s for s in seals if s.page in doc.pages]
-    if doc.document_type == DocumentType.vat_invoice and doc.value("invoice_kind") not in (None, "fully_digital"):
-        if not on_doc:
-            return [RiskFlag(code=FlagCode.seal_missing, severity=Severity.medium, pages=doc.pages,
-                             message=f"第 {doc.pages[0]} 页发票未见销售方发票专用章", values={"document": doc.id})]
-    return []
-
-
 def check_dossier(paths: list[Path], options: CheckOptions, settings: Settings, *,
                   engine: OcrEngine | None = None, progress: Progress | None = None) -> CheckOutcome:
     """Check one dossier (files, folders or zips, in bound order) against a programme."""
@@ -215,11 +208,19 @@ def check_dossier(paths: list[Path], options: CheckOptions, settings: Settings, 
             out = _run_extractor(fn, p.text, f"page {p.info.page} ({name})", errors, p.info.file, p.info.file_page)
             findings.extend(out or [])  # type: ignore[arg-type]
 
-    # seals
+    # what only the page image shows: seals, QR codes
     seals: list[Seal] = []
     for p in pages:
-        if p.image is not None:
-            seals.extend(detect_seals(p.image, p.info.page, p.scale, p.text.lines))
+        if p.image is None:
+            continue
+        seals.extend(find_seals(p.image, p.text, p.scale, get))
+        for name, image_fn in registry.IMAGE_EXTRACTORS:
+            try:
+                findings.extend(image_fn(p.image, p.text, p.scale))
+            except Exception as exc:  # noqa: BLE001 - an extractor bug is reported, the run goes on
+                log.exception("image extractor %s failed on page %s", name, p.info.page)
+                errors.append(ReportError(file=p.info.file, page=p.info.file_page, code=ErrorCode.extractor_failed,
+                                          message=f"extractor {name} failed on page {p.info.page}: {exc!r}"))
 
     # documents
     documents: list[Document] = []
@@ -240,14 +241,15 @@ def check_dossier(paths: list[Path], options: CheckOptions, settings: Settings, 
         title = doc.value("title")
         doc.title = title
         documents.append(doc)
-        flags.extend(_seal_flags(doc, seals))
 
     # across the dossier
     applicant = analysis.identify_applicant(documents, options.applicant)
     spending, invoice_flags = analysis.invoice_flags_and_spending(documents, applicant, pack.cutoff_date, today)
     flags += invoice_flags + analysis.region_flags(documents, pack) + analysis.applicant_flags(documents, applicant)
+    flags += seal_flags(documents, seals, applicant) + consistency.dossier_flags(documents, applicant)
     annex = analysis.annex_evidence(pack, documents, [p.text for p in pages])
-    dossier = analysis.Dossier(pack=pack, star=star, today=today, pages=[p.text for p in pages], documents=documents,
+    dossier = analysis.Dossier(pack=pack, star=star, today=today, declared=dict(options.declared),
+                               pages=[p.text for p in pages], documents=documents,
                                seals=seals, applicant=applicant, spending=spending, annex=annex)
     results = checklist.evaluate(dossier)
 
@@ -264,7 +266,7 @@ def check_dossier(paths: list[Path], options: CheckOptions, settings: Settings, 
         programme=pack.id, programme_version=pack.version, programme_title=pack.title, star=star, checked_on=today,
         applicant=applicant, inputs=[str(p) for p in paths], summary=summary, pages=[p.info for p in pages],
         documents=documents, findings=_dedupe_findings(findings), seals=seals, checklist=results, annex=annex,
-        risk_flags=flags, spending=spending, errors=errors,
+        risk_flags=flags, spending=spending, errors=errors, declared=dict(options.declared),
     )
     images = {p.info.page: _preview(p.image) for p in pages if options.previews and p.image is not None}
     return CheckOutcome(report=report, page_images=images)

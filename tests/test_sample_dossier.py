@@ -132,11 +132,10 @@ def test_the_annex_table_is_filled_with_proof_pages(report: Report) -> None:
 
 def test_a_recheck_is_served_from_the_ocr_cache(run: tuple[Path, int, Path]) -> None:
     # same data directory as the first run: no page needs OCR again
+    from service.ocr.engine import get_engine
     from service.pipeline import CheckOptions, check_dossier
     from service.settings import Settings
     from tests.fakes import FakeEngine
-
-    from service.ocr.engine import get_engine
 
     # a stand-in that answers to the real engine's cache identity and would read nothing
     engine = FakeEngine()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 
 import yaml
@@ -23,7 +23,7 @@ def available() -> list[str]:
     )
 
 
-@lru_cache(maxsize=None)
+@cache
 def load(pack_id: str) -> RulePack:
     """The rule pack ``pack_id``, validated; a clear error names the packs that exist."""
     if pack_id not in available():
