@@ -269,3 +269,7 @@ def validate_pack(pack: RulePack) -> None:
     unknown = sorted({i.condition.kind for i in pack.items} - set(CONDITIONS))
     if unknown:
         raise RulePackConditionError(f"rule pack {pack.id} uses unknown condition kinds: {', '.join(unknown)}")
+
+
+# programme-specific condition kinds register themselves on import
+from service import conditions_programmes  # noqa: E402,F401
