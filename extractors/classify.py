@@ -39,6 +39,8 @@ CUES: dict[DocumentType, dict[str, float]] = {
         "卖方": 1.5, "签订": 2, "违约": 2, "合同号": 2, "合同编号": 2, "条款": 1, "附加条款": 3, "争议": 1,
         "不可抗力": 1.5, "生效": 1, "双方": 1, "签字": 0.5, "盖章": 0.5, "甲方签名": 2, "乙方签名": 2,
         "服务期限": 1, "合同金额": 2,
+        # agent agreements and a group's authorisation of its branch are contracts too
+        "授权书": 4, "授权委托书": 4, "被授权": 2, "代理协议": 4,
     },
     T.cloud_console: {
         "控制台": 3, "实例": 2, "云服务器": 3, "ecs": 2, "cvm": 2, "运行中": 2, "已停止": 1, "地域": 1.5,
@@ -52,6 +54,8 @@ CUES: dict[DocumentType, dict[str, float]] = {
         "星级上云企业评定申请表": 10, "申请单位基本情况": 6, "企业上云业务及应用表": 10, "上云企业": 2,
         "申请表": 2, "申请单位": 2, "上云": 1, "门户网站": 1, "计算资源": 1, "存储资源": 1,
         "协同工作工具": 1, "是否上云": 2, "佐证材料页码": 3, "真实性承诺": 2,
+        # Zhengzhou 2018 cloud-provider call: 申报表 and 汇总表
+        "上云服务商": 4, "申报表": 3, "申报类别": 3, "汇总表": 2,
     },
     T.software_copyright_certificate: {
         "计算机软件著作权登记证书": 12, "软著登字": 8, "著作权人": 3, "开发完成日期": 2, "首次发表日期": 2,
@@ -181,6 +185,7 @@ def is_invoice_continuation(page: PageText, previous: PageText) -> bool:
 # multi-page documents whose middle pages may lack the type's cues
 _BOUND_TYPES = (T.contract, T.application_form, T.audit_report, T.test_report, T.financial_statement)
 _MAX_INTERLUDE = 3
+_BOUND_CONTINUATION = re.compile(r"条款|附件|附录|补充协议|第[一二三四五六七八九十百\d]+条|续页|（续）|\(续\)")
 
 
 def group_documents(pages: list[tuple[PageText, DocumentType, str]]) -> list[list[int]]:
@@ -205,6 +210,10 @@ def group_documents(pages: list[tuple[PageText, DocumentType, str]]) -> list[lis
             if last_type == T.vat_invoice and dtype in (T.vat_invoice, T.other):
                 joined = is_invoice_continuation(page, group_first[-1])
             elif dtype == last_type and dtype != T.vat_invoice:
+                joined = True
+            elif dtype == T.other and last_type in _BOUND_TYPES and _BOUND_CONTINUATION.search(compact(page.text)):
+                # a page that reads as more of the same (附加条款, 附件, 第十条 …) after a contract
+                # or report page of the same file is its continuation
                 joined = True
             elif last_type in _BOUND_TYPES and dtype != T.vat_invoice:
                 # Pages of one bound document that read like something else (a contract's

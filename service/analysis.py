@@ -231,7 +231,8 @@ def applicant_flags(documents: list[Document], applicant: Applicant) -> list[Ris
     return flags
 
 
-def annex_evidence(pack: RulePack, documents: list[Document], pages: list[PageText]) -> list[AnnexRow]:
+def annex_evidence(pack: RulePack, documents: list[Document], pages: list[PageText],
+                   applicant: Applicant | None = None) -> list[AnnexRow]:
     """Which annex domains the evidence proves, and on which pages.
 
     Proof is a cloud product named on a console screenshot, a contract or an invoice; each product
@@ -244,6 +245,9 @@ def annex_evidence(pack: RulePack, documents: list[Document], pages: list[PageTe
     for doc in proving:
         if doc.document_type == DocumentType.cloud_console and doc.facts.get("public_cloud") is False:
             continue  # a private console does not prove public-cloud use; it is flagged instead
+        buyer = doc.value("buyer_name")
+        if applicant and applicant.name and buyer and not same_party(buyer, applicant.name):
+            continue  # an invoice to someone else proves nothing about the applicant
         doc_pages = [by_page[n] for n in doc.pages if n in by_page]
         for match in match_products(doc_pages):
             for domain in domains_for(match.product):

@@ -247,7 +247,7 @@ def check_dossier(paths: list[Path], options: CheckOptions, settings: Settings, 
     spending, invoice_flags = analysis.invoice_flags_and_spending(documents, applicant, pack.cutoff_date, today)
     flags += invoice_flags + analysis.region_flags(documents, pack) + analysis.applicant_flags(documents, applicant)
     flags += seal_flags(documents, seals, applicant) + consistency.dossier_flags(documents, applicant)
-    annex = analysis.annex_evidence(pack, documents, [p.text for p in pages])
+    annex = analysis.annex_evidence(pack, documents, [p.text for p in pages], applicant)
     dossier = analysis.Dossier(pack=pack, star=star, today=today, declared=dict(options.declared),
                                pages=[p.text for p in pages], documents=documents,
                                seals=seals, applicant=applicant, spending=spending, annex=annex)

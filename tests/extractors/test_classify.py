@@ -169,3 +169,12 @@ def test_an_invoice_inside_a_bound_contract_file_is_not_swallowed() -> None:
         (_p(3, "合同"), DocumentType.contract, "bound.pdf"),
     ]
     assert group_documents(pages) == [[1], [2], [3]]
+
+
+def test_a_page_without_cues_after_a_contract_page_continues_it() -> None:
+    pages = [
+        (_p(1, "合同 甲方 乙方"), DocumentType.contract, "c.pdf"),
+        (_p(2, "附加条款 1 2 3"), DocumentType.other, "c.pdf"),
+        (_p(3, "送货单"), DocumentType.other, "d.png"),
+    ]
+    assert group_documents(pages) == [[1, 2], [3]]

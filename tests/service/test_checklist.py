@@ -1,0 +1,148 @@
+"""The Jinan checklist and the dossier-wide analysis, on hand-built documents (no OCR)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from models.domain import Document, FieldValue, PageText, Seal, TextLine
+from models.enums import DocumentType, FlagCode, Status
+from service import analysis, checklist, rulepacks
+
+PACK = rulepacks.load("jinan-star-cloud-2020")
+T = DocumentType
+
+
+def doc(doc_type: DocumentType, pages: list[int], facts: dict | None = None, **fields: str) -> Document:
+    return Document(
+        id=f"d{pages[0]}", document_type=doc_type, pages=pages, facts=facts or {},
+        fields={k: FieldValue(value=v, page=pages[0], finding_id=f"f-{k}-{pages[0]}") for k, v in fields.items()},
+    )
+
+
+APPLICANT = "济南舜耕智能装备有限公司"
+CODE = "91370102MA5Y4CL13P"
+
+
+def licence(**overrides: str) -> Document:
+    fields = {"company_name": APPLICANT, "credit_code": CODE, "address": "济南市历下区经十路1号",
+              "entity_type": "有限责任公司"}
+    fields.update(overrides)
+    facts = {"division": fields["credit_code"][2:8], "independent_legal_person": "分公司" not in fields["entity_type"]}
+    return doc(T.business_license, [2], facts, **fields)
+
+
+def invoice(page: int, issue: str, total: str, buyer: str = APPLICANT, key: str | None = None) -> Document:
+    return doc(T.vat_invoice, [page], {"invoice_key": key or f"K{page}"}, issue_date=issue, grand_total=total,
+               buyer_name=buyer, seller_name="山东泺源云计算有限公司", invoice_kind="e_invoice_ordinary")
+
+
+def dossier(documents: list[Document], seals: list[Seal] | None = None, star: int = 3,
+            pages: list[PageText] | None = None) -> analysis.Dossier:
+    applicant = analysis.identify_applicant(documents, None)
+    spending, flags = analysis.invoice_flags_and_spending(documents, applicant, PACK.cutoff_date, date(2021, 6, 1))
+    return analysis.Dossier(pack=PACK, star=star, today=date(2021, 6, 1), declared={}, pages=pages or [],
+                            documents=documents, seals=seals or [], applicant=applicant, spending=spending, flags=flags)
+
+
+def status(d: analysis.Dossier, item_id: str) -> Status:
+    return next(r.status for r in checklist.evaluate(d) if r.item_id == item_id)
+
+
+def test_every_item_of_the_pack_has_its_condition() -> None:
+    checklist.validate_pack(PACK)
+    assert {i.id for i in PACK.items} >= {"eligibility.registered_in_jinan", "materials.04_deployment_statement"}
+
+
+def test_registered_in_jinan_by_division_including_former_laiwu() -> None:
+    assert status(dossier([licence()]), "eligibility.registered_in_jinan") == Status.met
+    laiwu = licence(credit_code="91371202MA3C4L5X0Q")
+    assert status(dossier([laiwu]), "eligibility.registered_in_jinan") == Status.met
+    zhengzhou = licence(credit_code="91410100MA3X4L5X0Q", address="郑州市金水区")
+    assert status(dossier([zhengzhou]), "eligibility.registered_in_jinan") == Status.failed
+    flags = analysis.region_flags([zhengzhou], PACK)
+    assert [f.code for f in flags] == [FlagCode.not_registered_in_region]
+
+
+def test_a_branch_is_not_an_independent_legal_person() -> None:
+    branch = licence(entity_type="有限责任公司分公司")
+    assert status(dossier([branch]), "eligibility.independent_legal_person") == Status.failed
+    assert status(dossier([]), "eligibility.independent_legal_person") == Status.missing
+
+
+def test_spending_counts_each_invoice_once_and_only_since_the_cutoff() -> None:
+    docs = [licence(), invoice(3, "2020-04-15", "21200.00", key="A"), invoice(4, "2020-04-15", "21200.00", key="A"),
+            invoice(5, "2019-12-20", "6360.00"), invoice(6, "2020-11-10", "5000.00", buyer="别的公司")]
+    d = dossier(docs)
+    assert d.spending.total == "21200.00" and d.spending.invoice_count == 1
+    codes = sorted(f.code for f in d.flags)
+    assert codes == sorted([FlagCode.duplicate_invoice, FlagCode.date_before_cutoff, FlagCode.buyer_not_applicant])
+    assert status(d, "eligibility.cloud_spending_since_cutoff") == Status.met
+
+
+def test_no_eligible_spending_fails_and_no_invoices_is_missing() -> None:
+    assert status(dossier([licence(), invoice(3, "2019-05-01", "100.00")]), "eligibility.cloud_spending_since_cutoff") == Status.failed
+    assert status(dossier([licence()]), "eligibility.cloud_spending_since_cutoff") == Status.missing
+
+
+def test_future_dates_are_flagged() -> None:
+    d = dossier([licence(), invoice(3, "2030-01-01", "10.00")])
+    assert FlagCode.date_in_future in {f.code for f in d.flags}
+
+
+def test_three_star_needs_public_cloud() -> None:
+    form = doc(T.application_form, [1], company_name=APPLICANT, deployment_model="private")
+    assert status(dossier([form, licence()], star=3), "eligibility.cloud_form_for_star") == Status.failed
+    assert status(dossier([form, licence()], star=4), "eligibility.cloud_form_for_star") == Status.met
+    private_console = doc(T.cloud_console, [5], {"public_cloud": False})
+    assert status(dossier([licence(), private_console]), "eligibility.cloud_form_for_star") == Status.failed
+
+
+def test_private_cloud_documents_only_asked_of_four_and_five_stars() -> None:
+    form = doc(T.application_form, [1], company_name=APPLICANT, deployment_model="private")
+    items_3 = {r.item_id for r in checklist.evaluate(dossier([form], star=3))}
+    assert "materials.05_private_cloud_plan" not in items_3
+    assert status(dossier([form], star=4), "materials.05_private_cloud_plan") == Status.missing
+
+
+@pytest.mark.parametrize(("seal_count", "expected"), [(0, Status.failed), (1, Status.failed), (2, Status.met)])
+def test_deployment_statement_needs_both_parties_seals(seal_count: int, expected: Status) -> None:
+    contract = doc(T.contract, [5, 6], {"cloud_wording": False})
+    statement = doc(T.deployment_statement, [7])
+    seals = [Seal(page=7, bbox=(i * 100, 0, i * 100 + 90, 90)) for i in range(seal_count)]
+    assert status(dossier([licence(), contract, statement], seals), "materials.04_deployment_statement") == expected
+
+
+def test_deployment_statement_not_needed_when_contracts_say_cloud() -> None:
+    contract = doc(T.contract, [5, 6], {"cloud_wording": True})
+    assert status(dossier([licence(), contract]), "materials.04_deployment_statement") == Status.not_applicable
+
+
+def test_form_must_match_the_licence() -> None:
+    form = doc(T.application_form, [1], company_name="济南别家科技有限公司", credit_code=CODE)
+    d = dossier([form, licence()])
+    result = next(r for r in checklist.evaluate(d) if r.item_id == "form.matches_license")
+    assert result.status == Status.failed and "济南别家科技有限公司" in result.reason
+    assert [f.code for f in analysis.applicant_flags([form, licence()], d.applicant)] == [FlagCode.applicant_mismatch]
+
+
+def test_pledge_needs_a_seal_on_its_page() -> None:
+    form = doc(T.application_form, [1], company_name=APPLICANT)
+    texts = ["真实性", "承诺", "我单位申报的所有材料，均真实、完整，如有不实，愿承担相应的责任。"]
+    page = PageText(page=1, width=100, height=100,
+                    lines=[TextLine(text=t, bbox=(0, i * 10, 50, i * 10 + 8)) for i, t in enumerate(texts)])
+    assert status(dossier([form], pages=[page]), "form.pledge_signed_and_sealed") == Status.failed
+    sealed = [Seal(page=1, bbox=(10, 10, 60, 60))]
+    assert status(dossier([form], sealed, pages=[page]), "form.pledge_signed_and_sealed") == Status.met
+
+
+def test_reviewer_items_always_ask_for_review() -> None:
+    assert status(dossier([]), "eligibility.finance_and_credit") == Status.needs_review
+    assert status(dossier([], star=4), "eligibility.rated_three_star") == Status.needs_review
+
+
+def test_names_match_despite_bracket_styles_and_one_ocr_slip() -> None:
+    assert analysis.same_party("聚光科技（杭州）股份有限公司", "聚光科技(杭州)股份有限公司")
+    assert analysis.same_party("济南舜耕智能装备有限公司", "济南舜耕智能装备有限公习")
+    assert not analysis.same_party("济南舜耕智能装备有限公司", "济南泰和顺达商贸有限公司")

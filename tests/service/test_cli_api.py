@@ -1,0 +1,129 @@
+"""The command line and the HTTP API on text-layer documents (no OCR needed)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from service.cli import main
+from service.settings import Settings, get_settings
+
+DOSSIER = Path(__file__).resolve().parents[2] / "samples" / "jinan" / "dossier"
+EINVOICE = DOSSIER / "05_电子发票.pdf"
+CONTRACT = DOSSIER / "03_云服务合同.pdf"
+
+
+@pytest.fixture(autouse=True)
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("EVIDENCE_DATA_DIR", str(tmp_path / "data"))
+    return tmp_path / "data"
+
+
+def test_check_writes_the_requested_report_and_exits_zero(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "r.json"
+    assert main(["check", str(EINVOICE), str(CONTRACT), "--format", "json", "-o", str(out)]) == 0
+    report = json.loads(out.read_text(encoding="utf-8"))
+    assert [p["page"] for p in report["pages"]] == [1, 2, 3]
+    assert report["pages"][0]["file"].endswith("05_电子发票.pdf") and report["pages"][1]["file_page"] == 1
+    invoice = next(d for d in report["documents"] if d["document_type"] == "vat_invoice")
+    assert invoice["fields"]["grand_total"]["value"] == "21200.00"
+    assert invoice["fields"]["grand_total"]["page"] == 1
+    summary = capsys.readouterr().out
+    assert "检查清单" in summary and str(out) in summary
+
+
+def test_report_to_standard_output(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", str(EINVOICE), "--format", "md", "-o", "-"]) == 0
+    assert "21200.00" in capsys.readouterr().out
+
+
+def test_unreadable_input_exits_one_and_says_why(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", str(tmp_path / "nope.pdf"), "-o", str(tmp_path / "out")]) == 1
+    assert "file_not_found" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("argv", [["check"], ["check", "x.pdf", "--star", "6"], ["bogus"],
+                                  ["check", "x.pdf", "--declare", "novalue"]])
+def test_usage_errors_exit_two(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    try:
+        code = main(argv)
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    assert code == 2
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_unknown_programme_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", str(EINVOICE), "--programme", "nowhere-2099"]) == 2
+    assert "jinan-star-cloud-2020" in capsys.readouterr().err
+
+
+def test_a_corrupt_file_is_reported_and_the_rest_is_checked(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.pdf"
+    broken.write_bytes(b"%PDF-1.4 garbage")
+    out = tmp_path / "r.json"
+    assert main(["check", str(broken), str(EINVOICE), "--format", "json", "-o", str(out), "--quiet"]) == 0
+    report = json.loads(out.read_text(encoding="utf-8"))
+    assert report["errors"][0]["file"] == "broken.pdf" and report["errors"][0]["code"] == "corrupt_file"
+    assert report["summary"]["partial"] is True
+    assert report["documents"][0]["document_type"] == "vat_invoice"
+
+
+def test_declared_figures_are_kept_in_the_report(tmp_path: Path) -> None:
+    out = tmp_path / "r.json"
+    main(["check", str(EINVOICE), "--format", "json", "-o", str(out), "--quiet", "--declare", "staff_total=120"])
+    assert json.loads(out.read_text(encoding="utf-8"))["declared"] == {"staff_total": "120"}
+
+
+def test_extract_prints_one_documents_fields(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["extract", str(EINVOICE)]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["documents"][0]["fields"]["invoice_code"]["value"] == "037012000211"
+
+
+def test_programmes_lists_the_packs(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["programmes"]) == 0
+    assert "jinan-star-cloud-2020" in capsys.readouterr().out
+
+
+@pytest.fixture
+def client(data_dir: Path) -> TestClient:
+    from service.api import app
+
+    app.dependency_overrides[get_settings] = lambda: Settings(data_dir=data_dir, max_file_mb=1)
+    yield TestClient(app)  # type: ignore[misc]
+    app.dependency_overrides.clear()
+
+
+def test_api_check_and_fetch_reports(client: TestClient) -> None:
+    with EINVOICE.open("rb") as fh:
+        response = client.post("/checks", files=[("files", (EINVOICE.name, fh, "application/pdf"))],
+                               data={"programme": "jinan-star-cloud-2020", "declared": '{"staff_total": 120}'})
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert body["report"]["documents"][0]["fields"]["grand_total"]["value"] == "21200.00"
+    assert body["report"]["declared"] == {"staff_total": "120"}
+    check_id = body["id"]
+    assert client.get(f"/checks/{check_id}").json()["programme"] == "jinan-star-cloud-2020"
+    html = client.get(f"/checks/{check_id}/report.html")
+    assert html.status_code == 200 and "<svg" in html.text
+    assert client.get(f"/checks/{check_id}/report.xlsx").content[:2] == b"PK"
+
+
+def test_api_errors_have_a_code_and_a_detail(client: TestClient) -> None:
+    with EINVOICE.open("rb") as fh:
+        r = client.post("/checks", files=[("files", ("a.pdf", fh, "application/pdf"))], data={"programme": "nope"})
+    assert r.status_code == 422 and r.json()["code"] == "unknown_programme"
+    assert client.get("/checks/../../etc/passwd").status_code == 404
+    assert client.get("/checks/" + "0" * 32).json() == {"code": "not_found", "detail": "no such check"}
+
+
+def test_api_upload_over_the_limit_leaves_nothing_half_written(client: TestClient, data_dir: Path) -> None:
+    big = b"%PDF-1.4\n" + b"0" * (1024 * 1024 + 10)
+    r = client.post("/checks", files=[("files", ("big.pdf", big, "application/pdf"))])
+    assert r.status_code == 413 and r.json()["code"] == "file_too_large"
+    stored = data_dir / "dossiers"
+    assert not stored.exists() or list(stored.iterdir()) == []
