@@ -87,7 +87,8 @@ def _progress(quiet: bool):  # type: ignore[no-untyped-def]
 def _summary(report: Report, written: list[Path]) -> str:
     s = report.summary
     lines = [
-        f"{report.programme_title}（{report.programme} v{report.programme_version}，{report.star} 星级）",
+        f"{report.programme_title}（{report.programme} v{report.programme_version}"
+        + (f"，{report.star} 星级）" if report.star is not None else "）"),
         f"申报企业：{report.applicant.name or '未识别'}  统一社会信用代码：{report.applicant.credit_code or '未识别'}",
         f"共 {s.pages} 页，{s.documents} 份材料；满足 {s.met}，缺失 {s.missing}，不符合 {s.failed}，需复核 {s.needs_review}，"
         f"不适用 {s.not_applicable}；风险提示 {s.risk_flags}；无法读取 {s.errors}",
@@ -103,7 +104,8 @@ def _summary(report: Report, written: list[Path]) -> str:
         lines += ["", "风险提示："]
         for f in report.risk_flags:
             lines.append(f"  [{f.severity}] {f.code} 第 {', '.join(map(str, f.pages))} 页：{f.message}")
-    lines += ["", f"{report.spending.since} 以来上云支出：¥{report.spending.total}（{report.spending.invoice_count} 张发票）"]
+    if report.spending.since:  # programmes without a spending cut-off (Zhengzhou, double soft) have none
+        lines += ["", f"{report.spending.since} 以来上云支出：¥{report.spending.total}（{report.spending.invoice_count} 张发票）"]
     if report.errors:
         lines += ["", "无法读取："]
         for e in report.errors:
