@@ -20,6 +20,7 @@ from extractors.dates import parse_date
 from extractors.layout import Hit, cy, height, v_overlap
 from extractors.layout_docs import any_label, label_candidates
 from extractors.lexicon import annex_rows
+from extractors.license import credit_code_problem_words
 from extractors.text import compact, normalize
 from models.domain import PageText, TextLine
 from models.enums import DocumentType, FlagCode, Severity
@@ -150,8 +151,7 @@ def extract_application_form(pages: list[PageText]) -> Extraction:
                 Problem(
                     FlagCode.credit_code_invalid,
                     Severity.high,
-                    f"The credit code on the application form, {value}, fails its check: "
-                    f"{'; '.join(credit_code_problems(value))}.",
+                    f"申请表所填统一社会信用代码 {value} 校验不通过：{credit_code_problem_words(value)}",
                     fields=["credit_code"],
                     values={"credit_code": value, "problems": credit_code_problems(value)},
                 )
@@ -159,6 +159,9 @@ def extract_application_form(pages: list[PageText]) -> Extraction:
     put("registered_capital", _read(pages, "注册资金", _capital) or _read(pages, "注册资本", _capital))
     put("legal_representative", _read(pages, "法人代表", _person) or _read(pages, "法定代表人", _person))
     put("staff_count", _read(pages, "总人数", _count))
+    put("cloud_staff_count", _read(pages, "使用云服务人员数量", _count))
+    put("entity_nature", _read(pages, "单位性质", _text))
+    put("fill_date", _read(pages, "填报日期", _date) or _read(pages, "填表日期", _date))
     put("star_level", _read(pages, "申请评定星级", _star))
     put("deployment_model", _read(pages, "云服务部署模型", _model))
     put("cloud_partner", _read(pages, "上云合作机构", _name))

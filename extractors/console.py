@@ -165,16 +165,19 @@ def extract_console(pages: list[PageText]) -> Extraction:
             Problem(
                 FlagCode.console_not_public_cloud,
                 Severity.medium,
-                "The screenshot looks like a private cloud or on-premises system, not public cloud "
-                f"({', '.join(cues[:6])}" + ("; no public cloud vendor named)" if not vendor else ")"),
+                "截图显示的是私有云或本地部署系统，不是公有云"
+                f"（{'、'.join(cues[:6])}" + ("；未出现公有云厂商名称）" if not vendor else "）"),
                 fields=[f for f in ("vendor", "products") if f in ex.fields or f in ex.list_fields],
                 values={"cues": cues, "vendor": vendor[0] if vendor else None},
             )
         )
-    domains = sorted(
-        {d for p in products for d in (lex.product(p.product).domains if lex.product(p.product) else [])}
-    )
-    ex.facts["domains"] = domains
+    # each product with the annex domains it proves (the lexicon's mapping), and their union
+    product_domains: dict[str, list[str]] = {}
+    for p in products:
+        entry = lex.product(p.product)
+        product_domains.setdefault(p.product, sorted(entry.domains) if entry else [])
+    ex.facts["product_domains"] = product_domains
+    ex.facts["domains"] = sorted({d for ds in product_domains.values() for d in ds})
     return ex
 
 

@@ -20,6 +20,7 @@ from extractors.codes import credit_code_problems, credit_code_valid, find_codes
 from extractors.dates import find_dates
 from extractors.layout import Hit, cy, height, right_of
 from extractors.layout_docs import hit, label_candidates, left_of, reading_order, spaced, topmost_heading
+from extractors.license import credit_code_problem_words
 from extractors.text import compact, normalize
 from models.domain import PageText, TextLine
 from models.enums import DocumentType, FlagCode, Severity
@@ -54,6 +55,7 @@ _TERM_LABELS = r"服务期限|合同期限|服务期|有效期限|有效期|租�
 _AMOUNT_LABELS = r"合同总金额|合同总价款|合同总价|合同价款|合同金额|总金额|总价款|总价|价款总计|合计金额|总计"
 _CODE_LABELS = re.compile(r"统一社会信用代码|社会信用代码|信用代码|纳税人识别号|税号")
 _WORDS_RUN = re.compile(r"[零〇壹贰叁肆伍陆柒捌玖拾佰仟万亿元圆角分整正]{3,}")
+_ROLE_WORDS = {"party_a": "甲方", "party_b": "乙方"}
 _ORG = re.compile(r"(?:公司|集团|中心|研究院|研究所|厂|大学|学院|医院|银行|合作社|事务所|工作室|商行|店)$")
 
 
@@ -216,7 +218,8 @@ def _right(page: PageText, line: TextLine) -> list[TextLine]:
     return right_of(page, line)[:2]
 
 
-def _amount_words(pages: list[PageText]) -> tuple[str, Hit] | None:
+def _amount_words(pages: list[PageText]) -> tuple[str, str, Hit] | None:
+    """The amount in words as printed, its value as a figure, and where it is."""
     for page, line in reading_order(pages):
         if "大写" not in line.text and not re.search(_AMOUNT_LABELS, line.text):
             continue
@@ -225,7 +228,7 @@ def _amount_words(pages: list[PageText]) -> tuple[str, Hit] | None:
             if m:
                 value = parse_amount_words(m.group(0))
                 if value is not None and value > 0:
-                    return format_money(value), hit(page, ln, m.start(), m.end())
+                    return m.group(0), format_money(value), hit(page, ln, m.start(), m.end())
     return None
 
 
@@ -303,8 +306,8 @@ def extract_contract(pages: list[PageText]) -> Extraction:
                 Problem(
                     FlagCode.credit_code_invalid,
                     Severity.high,
-                    f"The credit code {code} printed for {roles.get(key, key)} fails its check: "
-                    f"{'; '.join(credit_code_problems(code))}.",
+                    f"合同{roles.get(key, _ROLE_WORDS[key])}统一社会信用代码 {code} 校验不通过："
+                    f"{credit_code_problem_words(code)}",
                     fields=[f"{key}_credit_code"],
                     values={"credit_code": code, "party": key, "problems": credit_code_problems(code)},
                 )
@@ -321,15 +324,21 @@ def extract_contract(pages: list[PageText]) -> Extraction:
     amount = _amount(pages)
     words = _amount_words(pages)
     put("amount", amount)
-    put("amount_words", words)
-    if amount and words and amount[0] != words[0]:
+    if words:
+        # the field shows the words as printed (REPORT.md: values as printed); the figure they
+        # stand for is the finding's normalized value and a fact
+        printed, figure, h = words
+        ex.set_field("amount_words", printed, h.page, h.bbox, h.confidence, name, raw=h.text)
+        ex.findings[-1] = ex.findings[-1].model_copy(update={"normalized": figure})
+        ex.facts["amount_words_value"] = figure
+    if amount and words and amount[0] != words[1]:
         ex.problems.append(
             Problem(
-                "contract_amount_words_mismatch",
+                FlagCode.contract_amount_words_mismatch,
                 Severity.medium,
-                f"The contract amount in figures ({amount[0]}) differs from the amount in words ({words[0]}).",
+                f"合同金额小写 {amount[0]} 与大写“{words[0]}”（{words[1]}）不一致",
                 fields=["amount", "amount_words"],
-                values={"amount": amount[0], "amount_words": words[0]},
+                values={"amount": amount[0], "amount_words": words[0], "amount_words_value": words[1]},
             )
         )
 
@@ -351,8 +360,7 @@ def extract_contract(pages: list[PageText]) -> Extraction:
             Problem(
                 FlagCode.contract_lacks_cloud_wording,
                 Severity.low,
-                "The contract never says 云服务 / 云产品 or similar: the programme then needs a statement of "
-                "cloud deployment sealed by both the applicant and the provider.",
+                "合同未写明云服务、云产品等字样：按申报要求须另附由申报企业和云服务商双方盖章的上云情况说明",
                 fields=[f for f in ("title",) if f in ex.fields],
                 values={"title": ex.fields["title"].value if "title" in ex.fields else None},
             )

@@ -50,7 +50,10 @@ _CHECK_LABEL = re.compile(r"校验码")
 _CHECK_VALUE = re.compile(r"\d{20}")
 _NAME_LABEL = re.compile(r"(?:名\s*称|^称)\s*[:：]?")
 _NAME_LABEL_EXCLUDE = re.compile(r"项目|货物|服务名称|软件|商品|品名")
-_TAX_LABEL = re.compile(r"(?:统一社会信用代码\s*/\s*)?纳税人识别号\s*[:：]?|统一社会信用代码\s*[:：]?")
+# OCR splits a long label into two boxes (纳税 | 人识别号：): the tail starts its own line, as 称 does
+_TAX_LABEL = re.compile(
+    r"(?:统一社会信用代码\s*/\s*)?纳税人识别号\s*[:：]?|统一社会信用代码\s*[:：]?|^\s*人?\s*识别号\s*[:：]"
+)
 _NOT_A_NAME = re.compile(r"地址|电话|开户行|账号|纳税人|识别号|密码|备注|名称|信用代码|^[备注密码区]$")
 _TAX_ID_VALUE = re.compile(r"[0-9A-Z]{15,20}")
 _SEPARATORS = " \t:：;；,，、"

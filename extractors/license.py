@@ -13,11 +13,14 @@ from collections.abc import Callable
 
 from extractors.base import Extraction, Problem
 from extractors.codes import (
+    CREDIT_CODE_ALPHABET,
+    credit_code_check_char,
     credit_code_problems,
     credit_code_valid,
     division_of,
     find_codes,
     normalize_code,
+    org_code_check_char,
     registration_number_valid,
 )
 from extractors.dates import find_dates, parse_date
@@ -38,6 +41,24 @@ from models.enums import DocumentType, FlagCode, Severity
 
 name = "license"
 document_types = (DocumentType.business_license,)
+
+
+def credit_code_problem_words(code: str) -> str:
+    """What is wrong with a credit code, in Chinese for the reviewer ("" when it is valid); the
+    same checks as ``extractors.codes.credit_code_problems`` (GB 32100-2015, GB 11714)."""
+    if len(code) != 18:
+        return f"长度为 {len(code)} 位，应为 18 位"
+    bad = sorted({c for c in code if c not in CREDIT_CODE_ALPHABET})
+    if bad:
+        return f"含有统一社会信用代码不允许的字符 {''.join(bad)}"
+    problems = []
+    expected = credit_code_check_char(code[:17])
+    if code[17] != expected:
+        problems.append(f"校验位为 {code[17]}，按 GB 32100-2015 应为 {expected}")
+    org_expected = org_code_check_char(code[8:16])
+    if code[16] != org_expected:
+        problems.append(f"组织机构代码校验位为 {code[16]}，应为 {org_expected}")
+    return "；".join(problems)
 
 # Every label a licence prints in its left column; a value line never starts with one.
 _LABELS = {
@@ -202,7 +223,7 @@ def extract_license(pages: list[PageText]) -> Extraction:
                 Problem(
                     FlagCode.credit_code_invalid,
                     Severity.high,
-                    f"The licence's credit code {value} fails its check: {'; '.join(credit_code_problems(value))}.",
+                    f"营业执照统一社会信用代码 {value} 校验不通过：{credit_code_problem_words(value)}",
                     fields=["credit_code"],
                     values={"credit_code": value, "problems": credit_code_problems(value)},
                 )
@@ -227,7 +248,7 @@ def extract_license(pages: list[PageText]) -> Extraction:
                     Problem(
                         FlagCode.credit_code_invalid,
                         Severity.high,
-                        f"The licence's registration number {value} fails its check digit (ISO 7064 MOD 11,10).",
+                        f"营业执照注册号 {value} 校验位不正确（ISO 7064 MOD 11,10）",
                         fields=["registration_number"],
                         values={"registration_number": value},
                     )
@@ -318,7 +339,7 @@ def _facts(ex: Extraction) -> None:
             Problem(
                 FlagCode.branch_not_independent,
                 Severity.high,
-                f"The licence describes a branch ({branch}), which is not an independent legal person.",
+                f"营业执照显示为分支机构（{branch}），不是独立法人",
                 fields=[f for f in ("entity_type", "company_name") if f in ex.fields],
                 values={
                     "entity_type": entity_type.value if entity_type else None,

@@ -25,8 +25,11 @@ from extractors.console import extract_console
 from extractors.contract import extract_contract
 from extractors.dates import date_findings
 from extractors.deployment_statement import extract_deployment_statement
+from extractors.financials import extract_financials
 from extractors.invoice import extract_invoice
 from extractors.license import extract_license
+from extractors.programme_forms import combined, extract_agreement, extract_programme_form
+from extractors.qr import qr_findings
 from models.domain import Finding, PageText
 from models.enums import DocumentType
 
@@ -39,7 +42,9 @@ PAGE_EXTRACTORS: list[tuple[str, Callable[[PageText], list[Finding]]]] = [
 
 # extractors that need the page image itself (QR codes ...): (image BGR, page text, image pixels
 # per page unit) -> findings
-IMAGE_EXTRACTORS: list[tuple[str, Callable[[np.ndarray, PageText, float], list[Finding]]]] = []
+IMAGE_EXTRACTORS: list[tuple[str, Callable[[np.ndarray, PageText, float], list[Finding]]]] = [
+    ("qr", qr_findings),
+]
 
 DOCUMENT_EXTRACTORS: dict[DocumentType, Callable[[list[PageText]], Extraction]] = {
     DocumentType.vat_invoice: extract_invoice,
@@ -52,4 +57,12 @@ DOCUMENT_EXTRACTORS: dict[DocumentType, Callable[[list[PageText]], Extraction]] 
     DocumentType.software_product_certificate: extract_software_product_certificate,
     DocumentType.telecom_license: extract_telecom_license,
     DocumentType.test_report: extract_test_report,
+    DocumentType.financial_statement: extract_financials,
+    DocumentType.audit_report: extract_financials,
 }
+
+# what the Zhengzhou provider call reads on top of the forms and contracts above: applicant kind and
+# submission date on the application form; agent agreements and authorisation letters among contracts
+DOCUMENT_EXTRACTORS[DocumentType.application_form] = combined(
+    DOCUMENT_EXTRACTORS[DocumentType.application_form], extract_programme_form)
+DOCUMENT_EXTRACTORS[DocumentType.contract] = combined(DOCUMENT_EXTRACTORS[DocumentType.contract], extract_agreement)

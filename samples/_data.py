@@ -7,6 +7,7 @@ hand-typed copy of what the documents print.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import random
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -84,6 +85,21 @@ class Invoice:
     @property
     def words(self) -> str:
         return self.words_override or amount_in_words(self.grand_total)
+
+
+# QR "type" field per invoice kind (DOMAIN.md §3)
+QR_TYPES = {"vat_special": "01", "vat_ordinary": "04", "e_invoice_ordinary": "10"}
+
+
+def invoice_qr_payload(inv: Invoice, *, amount: Decimal | None = None, number: str | None = None) -> str:
+    """The payload of the invoice's QR code: ``01,<type>,<code>,<number>,<amount before tax>,<YYYYMMDD>,
+    <check code>,<crc>``. ``amount`` / ``number`` replace the printed ones to plant a mismatch. The
+    tax system's CRC algorithm is not public; four hex digits of a hash stand in for it."""
+    body = ",".join(["01", QR_TYPES[inv.kind], inv.code, number or inv.number,
+                     f"{amount if amount is not None else inv.amount_total:.2f}",
+                     inv.issue_date.strftime("%Y%m%d"), inv.check_code])
+    crc = hashlib.sha1(body.encode()).hexdigest()[:4].upper()
+    return f"{body},{crc}"
 
 
 @dataclass

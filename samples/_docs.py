@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from _codes import fmt_thousands
 from _data import Company, Contract, Dossier, Invoice
-from _draw import INK, MM_PER_PT, Painter, SealSpec, draw_seal, fake_qr, paragraph, wrap
+from _draw import INK, MM_PER_PT, Painter, SealSpec, draw_seal, fake_qr, paragraph, real_qr, wrap
 from PIL import Image, ImageDraw
 
 A4 = (210.0, 297.0)
@@ -430,9 +430,10 @@ def contract_pages(ds: Dossier, ct: Contract, seal_seed: int) -> list[Callable[[
 
 
 def invoice_page(inv: Invoice, *, seal_seed: int, paper: bool, data_offset: tuple[float, float] = (0, 0),
-                 seal_at: tuple[float, float] | None = None) -> Callable[[Painter], None]:
+                 seal_at: tuple[float, float] | None = None, qr_payload: str | None = None) -> Callable[[Painter], None]:
     """增值税发票 layout (241 x 140 mm). Template in the form colour, printed data in black; paper
-    invoices print the data with a small misregistration, as dot-matrix and laser printers do."""
+    invoices print the data with a small misregistration, as dot-matrix and laser printers do.
+    ``qr_payload`` prints a real, decodable QR code top left (else a QR-looking pattern)."""
     T = (150, 75, 40) if not paper else (95, 70, 60)
     dx, dy = data_offset
 
@@ -448,7 +449,8 @@ def invoice_page(inv: Invoice, *, seal_seed: int, paper: bool, data_offset: tupl
             p.text(120.5, 28, inv.copy_name, 12, anchor="c", color=T, bold=True, spacing=2)
         seal(p, SealSpec("全国统一发票监制章", "山东省税务局", "国家税务总局", shape="oval", star=False),
              105.5, 4, seed=seal_seed + 9, w=30, h=20)
-        p.image(fake_qr(seal_seed, 25, 4), 10, 5, 20, 20)
+        qr = real_qr(qr_payload, 8) if qr_payload else fake_qr(seal_seed, 25, 4)
+        p.image(qr, 10, 5, 20, 20)
         p.text(10, 31, "机器编号：", 9, color=T)
         data(27, 31, inv.machine_no, 9.5)
         labels = [("发票代码：", inv.code), ("发票号码：", inv.number),

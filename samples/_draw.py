@@ -382,6 +382,14 @@ def fake_qr(seed: int, modules: int = 25, px: int = 4) -> Image.Image:
     return im.convert("RGB")
 
 
+def real_qr(payload: str, px: int = 4) -> Image.Image:
+    """A decodable QR code of ``payload`` (cv2.QRCodeEncoder, with its quiet zone), ``px`` pixels a
+    module, as the tax system prints on invoices."""
+    code = cv2.QRCodeEncoder.create().encode(payload)
+    code = cv2.resize(code, None, fx=px, fy=px, interpolation=cv2.INTER_NEAREST)
+    return Image.fromarray(code).convert("RGB")
+
+
 # ---------------------------------------------------------------------------------------------
 # Scan and photo effects
 

@@ -21,7 +21,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from _codes import fmt_money, uscc_is_valid  # noqa: E402
-from _data import CUTOFF, Contract, Dossier, Invoice, build  # noqa: E402
+from _data import CUTOFF, Contract, Dossier, Invoice, build, invoice_qr_payload  # noqa: E402
 from _docs import (  # noqa: E402
     A4,
     ANNEX_ROWS,
@@ -361,21 +361,26 @@ def generate(out: Path, seed: int = 7) -> dict[str, Any]:
     extra["04_软件开发合同.pdf"] = {"text_source": "ocr"}
 
     inv05, inv06, inv07, inv08 = ds.invoices
+    # every invoice carries a real QR code that encodes its printed fields
+    qr = {inv.file: invoice_qr_payload(inv) for inv in ds.invoices}
     # 05 / 08 e-invoices: text layer
     for inv, sseed in ((inv05, 50), (inv08, 80)):
-        write_text_pdf(docs / inv.file, [invoice_page(inv, seal_seed=seed * 100 + sseed, paper=False)],
+        write_text_pdf(docs / inv.file, [invoice_page(inv, seal_seed=seed * 100 + sseed, paper=False,
+                                                      qr_payload=qr[inv.file])],
                        INVOICE_PAGE, inv.title)
         extra[inv.file] = {"text_source": "text_layer"}
 
     # 06 paper special invoice, flatbed scan; the seller seal sits over the seller's id and address
     img, _ = render_raster(invoice_page(inv06, seal_seed=seed * 100 + 60, paper=True, data_offset=(1.2, 0.6),
-                                        seal_at=(66.0, 98.0)), INVOICE_PAGE, dpi=150, paper=(250, 252, 248))
+                                        seal_at=(66.0, 98.0), qr_payload=qr[inv06.file]),
+                           INVOICE_PAGE, dpi=150, paper=(250, 252, 248))
     save_png(scan_effect(img, seed * 10 + 6, tint=(248, 246, 238), noise=2.0, angle=-0.25, blur=0.45),
              docs / inv06.file, colors=64)
     extra[inv06.file] = {"text_source": "ocr", "seal_covers_text": ["seller_tax_id", "seller address"]}
 
     # 07 paper ordinary invoice, phone photo taken sideways
-    img, _ = render_raster(invoice_page(inv07, seal_seed=seed * 100 + 70, paper=True, data_offset=(-0.8, 0.9)),
+    img, _ = render_raster(invoice_page(inv07, seal_seed=seed * 100 + 70, paper=True, data_offset=(-0.8, 0.9),
+                                        qr_payload=qr[inv07.file]),
                            INVOICE_PAGE, dpi=170, paper=(252, 251, 246))
     save_jpeg(phone_photo(img, seed * 10 + 7, out_long=1600, skew_deg=4.0, rotate_quarter=1), docs / inv07.file,
               quality=80)
@@ -389,6 +394,8 @@ def generate(out: Path, seed: int = 7) -> dict[str, Any]:
     extra["09_阿里云控制台.png"] = {"text_source": "ocr"}
     extra["10_云桌面截图.png"] = {"text_source": "ocr"}
 
+    for inv in ds.invoices:
+        extra[inv.file]["qr_payload"] = qr[inv.file]
     truth = build_truth(ds, pm, annex, extra)
     (out / "truth.json").write_text(json.dumps(truth, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     return truth

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import TypeVar
 
 import cv2
 import numpy as np
@@ -246,14 +247,14 @@ def check_dossier(paths: list[Path], options: CheckOptions, settings: Settings, 
     applicant = analysis.identify_applicant(documents, options.applicant)
     spending, invoice_flags = analysis.invoice_flags_and_spending(documents, applicant, pack.cutoff_date, today)
     flags += invoice_flags + analysis.region_flags(documents, pack) + analysis.applicant_flags(documents, applicant)
-    flags += seal_flags(documents, seals, applicant) + consistency.dossier_flags(documents, applicant)
+    flags += seal_flags(documents, seals, applicant) + consistency.dossier_flags(documents, applicant, findings)
     annex = analysis.annex_evidence(pack, documents, [p.text for p in pages], applicant)
     dossier = analysis.Dossier(pack=pack, star=star, today=today, declared=dict(options.declared),
                                pages=[p.text for p in pages], documents=documents,
                                seals=seals, applicant=applicant, spending=spending, annex=annex)
     results = checklist.evaluate(dossier)
 
-    flags = _dedupe([f.with_id() for f in flags])
+    flags = _unique([f.with_id() for f in flags])
     summary = Summary(
         pages=len(pages), documents=len(documents),
         met=sum(r.status == Status.met for r in results), missing=sum(r.status == Status.missing for r in results),
@@ -265,30 +266,24 @@ def check_dossier(paths: list[Path], options: CheckOptions, settings: Settings, 
     report = Report(
         programme=pack.id, programme_version=pack.version, programme_title=pack.title, star=star, checked_on=today,
         applicant=applicant, inputs=[str(p) for p in paths], summary=summary, pages=[p.info for p in pages],
-        documents=documents, findings=_dedupe_findings(findings), seals=seals, checklist=results, annex=annex,
+        documents=documents, findings=_unique(findings), seals=seals, checklist=results, annex=annex,
         risk_flags=flags, spending=spending, errors=errors, declared=dict(options.declared),
     )
     images = {p.info.page: _preview(p.image) for p in pages if options.previews and p.image is not None}
     return CheckOutcome(report=report, page_images=images)
 
 
-def _dedupe(flags: list[RiskFlag]) -> list[RiskFlag]:
-    seen: set[str] = set()
-    out = []
-    for f in flags:
-        if f.id not in seen:
-            seen.add(f.id)
-            out.append(f)
-    return out
+_Identified = TypeVar("_Identified", RiskFlag, Finding)
 
 
-def _dedupe_findings(findings: list[Finding]) -> list[Finding]:
+def _unique(items: list[_Identified]) -> list[_Identified]:
+    """First occurrence of each id: the same fact read twice is reported once."""
     seen: set[str] = set()
     out = []
-    for f in findings:
-        if f.id not in seen:
-            seen.add(f.id)
-            out.append(f)
+    for item in items:
+        if item.id not in seen:
+            seen.add(item.id)
+            out.append(item)
     return out
 
 

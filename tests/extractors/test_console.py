@@ -64,6 +64,10 @@ def test_aliyun_console_is_public_cloud() -> None:
     assert ex.facts["public_cloud"] is True
     assert {"计算资源", "存储资源", "网络安全", "业务安全", "内容安全"} <= set(ex.facts["domains"])
     assert ex.facts["domains"] == sorted(ex.facts["domains"])
+    # each product listed with the annex domains it proves
+    assert set(ex.facts["product_domains"]) == set(products)
+    assert "计算资源" in ex.facts["product_domains"]["云服务器 ECS"]
+    assert "存储资源" in ex.facts["product_domains"]["对象存储 OSS"]
     assert ex.problems == []
 
 

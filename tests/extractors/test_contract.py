@@ -55,7 +55,10 @@ def test_fields() -> None:
     assert f["party_a_credit_code"].value == APPLICANT_CODE
     assert f["party_b_credit_code"].value == "913701007286054750"
     assert f["term_start"].value == "2020-03-15" and f["term_end"].value == "2021-03-14"
-    assert f["amount"].value == "31800.00" and f["amount_words"].value == "31800.00"
+    # the words as printed; the figure they stand for is the finding's normalized value
+    assert f["amount"].value == "31800.00" and f["amount_words"].value == "叁万壹仟捌佰元整"
+    words = next(x for x in ex.findings if x.id == f["amount_words"].finding_id)
+    assert words.normalized == "31800.00" and ex.facts["amount_words_value"] == "31800.00"
     # no labelled signing date: the latest date in the signature block on the last page
     assert f["signing_date"].value == "2020-03-16" and f["signing_date"].page == 6
     assert ex.facts["signature_page"] == 6
@@ -72,14 +75,16 @@ def test_without_cloud_wording() -> None:
     [problem] = ex.problems
     assert problem.code == "contract_lacks_cloud_wording"
     assert problem.severity == "low"
-    assert "deployment" in problem.message and "both" in problem.message
+    assert "上云情况说明" in problem.message and "双方盖章" in problem.message
 
 
 def test_words_disagree_with_figures() -> None:
     ex = extract_contract(contract_pages(words="叁万壹仟元整"))
     codes = [p.code for p in ex.problems]
     assert codes == ["contract_amount_words_mismatch"]
-    assert ex.problems[0].values == {"amount": "31800.00", "amount_words": "31000.00"}
+    assert ex.problems[0].values == {"amount": "31800.00", "amount_words": "叁万壹仟元整",
+                                     "amount_words_value": "31000.00"}
+    assert ex.problems[0].message == "合同金额小写 31800.00 与大写“叁万壹仟元整”（31000.00）不一致"
 
 
 def test_party_code_fails_check() -> None:
@@ -87,6 +92,7 @@ def test_party_code_fails_check() -> None:
     ex = extract_contract(contract_pages(code=bad))
     [problem] = [p for p in ex.problems if p.code == "credit_code_invalid"]
     assert problem.fields == ["party_a_credit_code"] and problem.values["credit_code"] == bad
+    assert problem.message.startswith(f"合同甲方统一社会信用代码 {bad} 校验不通过：校验位为 X，")
 
 
 def test_buyer_seller_roles_and_labelled_signing_date() -> None:
