@@ -76,50 +76,53 @@ def render_markdown(report: Report) -> str:
 
     sp = report.spending
     counted = sum(1 for i in sp.invoices if i.counted)
-    lines += [f"## 上云费用 Spending since {sp.since}", ""]
-    lines.append(
-        f"Total 合计: **{sp.total}** 元 over {sp.invoice_count} invoice(s) counted "
-        f"({counted} of {len(sp.invoices)} listed)."
-    )
-    lines.append("")
-    if sp.by_seller:
-        lines += _table(["销售方 Seller", "金额 Amount"], [[k, v] for k, v in sp.by_seller.items()])
-        lines.append("")
-    if sp.invoices:
-        rows: list[list[object]] = [
-            [
-                i.invoice_key,
-                i.issue_date,
-                i.seller_name,
-                i.grand_total,
-                "计入 counted" if i.counted else "不计入 not counted",
-                i.reason,
-                _pages(i.pages),
-            ]
-            for i in sp.invoices
-        ]
-        lines += _table(
-            [
-                "发票 Invoice",
-                "开票日期 Date",
-                "销售方 Seller",
-                "价税合计 Total",
-                "计入 Counted",
-                "原因 Why",
-                "页码 Pages",
-            ],
-            rows,
+    # programmes without a spending cut-off (double soft, Zhengzhou) have no spending section
+    if sp.since or sp.invoices:
+        lines += [f"## 上云费用 Spending since {sp.since}", ""]
+        lines.append(
+            f"Total 合计: **{sp.total}** 元 over {sp.invoice_count} invoice(s) counted "
+            f"({counted} of {len(sp.invoices)} listed)."
         )
         lines.append("")
+        if sp.by_seller:
+            lines += _table(["销售方 Seller", "金额 Amount"], [[k, v] for k, v in sp.by_seller.items()])
+            lines.append("")
+        if sp.invoices:
+            rows: list[list[object]] = [
+                [
+                    i.invoice_key,
+                    i.issue_date,
+                    i.seller_name,
+                    i.grand_total,
+                    "计入 counted" if i.counted else "不计入 not counted",
+                    i.reason,
+                    _pages(i.pages),
+                ]
+                for i in sp.invoices
+            ]
+            lines += _table(
+                [
+                    "发票 Invoice",
+                    "开票日期 Date",
+                    "销售方 Seller",
+                    "价税合计 Total",
+                    "计入 Counted",
+                    "原因 Why",
+                    "页码 Pages",
+                ],
+                rows,
+            )
+            lines.append("")
 
-    lines += ["## 企业上云业务及应用表 Annex (on cloud)", ""]
     on_cloud = [a for a in report.annex if a.on_cloud]
+    if report.annex:
+        lines += ["## 企业上云业务及应用表 Annex (on cloud)", ""]
     if on_cloud:
         lines += _table(
             ["类", "子类", "域", "页码 Pages", "依据 Source"],
             [[a.category, a.subcategory, a.domain, _pages(a.pages), a.source] for a in on_cloud],
         )
-    else:
+    elif report.annex:
         lines.append("(no domain proved on cloud)")
     lines.append("")
 
