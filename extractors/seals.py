@@ -1,21 +1,34 @@
-"""Seal impressions: where the red (or blue) ink blobs are, their shape and colour, and the
-horizontal text read inside them.
+"""Seal impressions: find every red or blue seal on a page image, and cut out what reading it needs.
 
-This is presence detection by colour and shape; reading the arc text is done by unwrapping the
-ring (a later stage). Pure functions of an image array: no I/O.
+A seal is found by its rim: an ellipse (round and oval seals) or a square (personal name seals)
+whose outline is inked nearly all the way round while its inside is mostly paper. That tells it
+from red table rules, red text, filled logos and national emblems. Reading the arc text needs the
+ring unwrapped into a straight strip (``arc_strips``); the horizontal lines inside the seal come
+from ``inner_crop``; ``fingerprint`` and ``ink_mask_code`` describe the impression so that a pasted
+copy of one impression can be told from a second genuine stamping. Pure functions of an image
+array: no OCR, no I/O (the service layer runs the OCR engine on the crops made here).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import base64
+import math
+import re
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
+from rapidfuzz import fuzz
 
+from extractors.codes import tax_id_valid
 from models.domain import BBox, Seal, TextLine, stable_id
 from models.enums import SealColor, SealShape
 
-SEAL_KINDS = ("发票专用章", "合同专用章", "财务专用章", "公章", "业务专用章", "监制")
+SEAL_KINDS = ("发票专用章", "合同专用章", "财务专用章", "业务专用章", "公章", "监制")
+SUPERVISION_WORDS = ("监制", "税务局", "税务总局", "国家税务", "全国统一")
+
+# the normalised mask kept on every Seal for reuse checks: MASK_SIDE x MASK_SIDE bits
+MASK_SIDE = 64
 
 
 @dataclass(frozen=True)
@@ -23,121 +36,781 @@ class InkBlob:
     bbox: tuple[int, int, int, int]  # image pixels
     color: SealColor
     shape: SealShape
-    fill: float  # share of the bounding ellipse covered by ink
+    fill: float  # share of the impression's inside covered by ink
 
 
-def _masks(image: np.ndarray) -> dict[SealColor, np.ndarray]:
-    hsv = cv2.cvtColor(image, cv2.COLOR_BGR2HSV)
-    red = cv2.inRange(hsv, (0, 70, 60), (12, 255, 255)) | cv2.inRange(hsv, (160, 70, 60), (180, 255, 255))
-    blue = cv2.inRange(hsv, (95, 80, 50), (130, 255, 255))
-    return {SealColor.red: red, SealColor.blue: blue}
+@dataclass(frozen=True)
+class Impression:
+    """One seal impression on a page image, in image pixels."""
+
+    center: tuple[float, float]
+    axes: tuple[float, float]  # full width and height of the rim (ellipse axes or square sides)
+    angle: float  # degrees, OpenCV's sense (cv2.fitEllipse / minAreaRect)
+    shape: SealShape
+    color: SealColor
+    coverage: float  # share of the rim (inside the image) that carries ink
+    fill: float  # share of the inside that carries ink
+    inside: float  # share of the rim that lies inside the image
+    bbox: tuple[int, int, int, int]  # clipped to the image
+
+    @property
+    def partial(self) -> bool:
+        return self.inside < 0.9
+
+    def riding_seam(self, width: int) -> bool:
+        """Cut by the page's left or right edge with much of it off the page: a 骑缝章 slice."""
+        cx = self.center[0]
+        half = max(self.axes) / 2
+        return self.inside < 0.75 and (cx - half < 0 or cx + half > width)
+
+
+# --- ink ----------------------------------------------------------------------------------------
+
+
+def ink_strength(image: np.ndarray, color: SealColor) -> np.ndarray:
+    """How strongly each pixel shows seal ink of ``color`` (0 paper or black print, higher ink).
+
+    Red ink is bright in the red channel and dark in the green one; black print is dark in all
+    channels and cream paper nearly equal in red and green, so R - G measures red ink and little
+    else. Pink (faded) ink keeps R - G while its blue rises; orange keeps it too. Blue ink is blue
+    above both red and green; a cyan background is not (its green is as high as its blue).
+    """
+    b, g, r = (image[..., i].astype(np.int16) for i in range(3))
+    s = np.minimum(r - g, r - b + 40) if color == SealColor.red else np.minimum(b - r, b - g)
+    return np.clip(s, 0, 255).astype(np.uint8)
+
+
+_THRESHOLD = {SealColor.red: 30, SealColor.blue: 40}
+
+
+def ink_mask(image: np.ndarray, color: SealColor) -> np.ndarray:
+    """Binary mask (0/255) of seal-coloured ink."""
+    return np.where(ink_strength(image, color) > _THRESHOLD[color], 255, 0).astype(np.uint8)
+
+
+def _ink_top(image: np.ndarray, color: SealColor) -> float:
+    """The strength of well-inked seal strokes on this page (90th percentile of the ink)."""
+    s = ink_strength(image, color)
+    ink = s[s > _THRESHOLD[color]]
+    return max(40.0, float(np.percentile(ink, 90))) if ink.size else 40.0
+
+
+def ink_image(image: np.ndarray, color: SealColor, top: float | None = None) -> np.ndarray:
+    """A BGR image for OCR in which the seal ink is dark on white and black print has gone.
+    ``top`` is the strength that maps to black (by default, that of this image's own ink)."""
+    s = ink_strength(image, color).astype(np.float32)
+    top = _ink_top(image, color) if top is None else top
+    grey = 255 - np.clip((s - 12) * 255.0 / max(1.0, top - 12), 0, 255)
+    return cv2.cvtColor(grey.astype(np.uint8), cv2.COLOR_GRAY2BGR)
+
+
+def faint_ink_mask(image: np.ndarray, color: SealColor) -> np.ndarray:
+    """Binary mask of faint ink: a light or worn stamping whose colour barely clears the paper's.
+
+    The paper's own tint (cream stock, uneven lighting in a photo) is removed by subtracting the
+    local background (a wide median) before the low threshold.
+    """
+    strength = ink_strength(image, color)
+    background = cv2.medianBlur(strength, 31)
+    smooth = cv2.GaussianBlur(strength, (5, 5), 0)
+    faint = (cv2.subtract(smooth, background) > 10) | (strength > _THRESHOLD[color])
+    return np.where(faint, 255, 0).astype(np.uint8)
 
 
 def _without_rules(mask: np.ndarray) -> np.ndarray:
     """The mask less its long straight strokes: invoice forms print their table rules in the same
     red-brown as seals, and a seal touching a rule would otherwise merge with the whole table."""
     h, w = mask.shape[:2]
-    horizontal = cv2.morphologyEx(mask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (max(25, w // 25), 1)))
-    vertical = cv2.morphologyEx(mask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(25, h // 25))))
+    horizontal = cv2.morphologyEx(mask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (max(100, w // 6), 1)))
+    vertical = cv2.morphologyEx(mask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(100, h // 8))))
     rules = cv2.dilate(horizontal | vertical, np.ones((3, 3), np.uint8))
     return cv2.bitwise_and(mask, cv2.bitwise_not(rules))
 
 
-def _merge_boxes(boxes: list[tuple[int, int, int, int]], gap: int) -> list[tuple[int, int, int, int]]:
-    """Union boxes that touch or lie within ``gap`` of each other, until none do."""
-    merged = list(boxes)
-    changed = True
-    while changed:
-        changed = False
-        out: list[tuple[int, int, int, int]] = []
-        for box in merged:
-            for i, other in enumerate(out):
-                if box[0] - gap <= other[2] and other[0] - gap <= box[2] and box[1] - gap <= other[3] and other[1] - gap <= box[3]:
-                    out[i] = (min(box[0], other[0]), min(box[1], other[1]), max(box[2], other[2]), max(box[3], other[3]))
-                    changed = True
-                    break
-            else:
-                out.append(box)
-        merged = out
-    return merged
+# --- geometry -----------------------------------------------------------------------------------
+
+
+def _ellipse_frame(center: tuple[float, float], axes: tuple[float, float], angle: float
+                   ) -> tuple[float, float, float, float, float, float]:
+    cx, cy = center
+    a, b = max(axes[0] / 2, 1.0), max(axes[1] / 2, 1.0)
+    t = math.radians(angle)
+    return cx, cy, a, b, math.cos(t), math.sin(t)
+
+
+def _norm_radius(points: np.ndarray, center: tuple[float, float], axes: tuple[float, float], angle: float,
+                 square: bool = False) -> np.ndarray:
+    """Each point's distance from the centre in units of the rim (1 on the rim)."""
+    cx, cy, a, b, c, s = _ellipse_frame(center, axes, angle)
+    dx, dy = points[:, 0] - cx, points[:, 1] - cy
+    u = (dx * c + dy * s) / a
+    v = (-dx * s + dy * c) / b
+    if square:
+        return np.maximum(np.abs(u), np.abs(v))
+    return np.sqrt(u * u + v * v)
+
+
+def _rim_points(center: tuple[float, float], axes: tuple[float, float], angle: float, scale: float, n: int,
+                square: bool = False) -> np.ndarray:
+    """``n`` points round the rim scaled by ``scale``, in image coordinates (x, y)."""
+    cx, cy, a, b, c, s = _ellipse_frame(center, axes, angle)
+    t = np.linspace(0, 2 * np.pi, n, endpoint=False)
+    u, v = np.cos(t), np.sin(t)
+    if square:
+        m = np.maximum(np.abs(u), np.abs(v))
+        u, v = u / m, v / m
+    u, v = u * a * scale, v * b * scale
+    return np.stack([cx + u * c - v * s, cy + u * s + v * c], axis=1)
+
+
+def _rim_coverage(mask: np.ndarray, center: tuple[float, float], axes: tuple[float, float], angle: float,
+                  square: bool = False, n: int = 144) -> tuple[float, float]:
+    """(share of rim angles inside the image that carry ink, share of rim angles inside the image)."""
+    h, w = mask.shape[:2]
+    on_rim = _rim_points(center, axes, angle, 1.0, n, square)
+    inside = (on_rim[:, 0] >= 1) & (on_rim[:, 0] < w - 1) & (on_rim[:, 1] >= 1) & (on_rim[:, 1] < h - 1)
+    covered = np.zeros(n, bool)
+    for scale in (0.84, 0.88, 0.92, 0.96, 1.0, 1.04):
+        pts = _rim_points(center, axes, angle, scale, n, square)
+        xs = np.clip(pts[:, 0].round().astype(int), 0, w - 1)
+        ys = np.clip(pts[:, 1].round().astype(int), 0, h - 1)
+        covered |= mask[ys, xs] > 0
+    n_in = int(inside.sum())
+    if n_in == 0:
+        return 0.0, 0.0
+    return float((covered & inside).sum()) / n_in, n_in / n
+
+
+def _inside_fill(mask: np.ndarray, center: tuple[float, float], axes: tuple[float, float], angle: float,
+                 square: bool) -> float:
+    h, w = mask.shape[:2]
+    x0, y0, x1, y1 = _box_of(center, axes, angle, w, h, square)
+    if x1 <= x0 or y1 <= y0:
+        return 0.0
+    yy, xx = np.mgrid[y0:y1, x0:x1]
+    pts = np.stack([xx.ravel(), yy.ravel()], axis=1).astype(np.float32)
+    r = _norm_radius(pts, center, axes, angle, square).reshape(yy.shape)
+    inner = r < 0.78
+    total = int(inner.sum())
+    return float((mask[y0:y1, x0:x1][inner] > 0).sum()) / total if total else 0.0
+
+
+def _outside_share(mask: np.ndarray, center: tuple[float, float], axes: tuple[float, float], angle: float,
+                   square: bool = False) -> float:
+    """Ink just outside the rim (1.1 to 1.35 radii) against ink on it: a seal's rim is its
+    outermost ink, while an ellipse fitted through the middle of a text block has ink beyond it."""
+    h, w = mask.shape[:2]
+    big = (axes[0] * 1.35, axes[1] * 1.35)
+    x0, y0, x1, y1 = _box_of(center, big, angle, w, h, square)
+    if x1 <= x0 or y1 <= y0:
+        return 1.0
+    yy, xx = np.mgrid[y0:y1, x0:x1]
+    pts = np.stack([xx.ravel(), yy.ravel()], axis=1).astype(np.float32)
+    r = _norm_radius(pts, center, axes, angle, square).reshape(yy.shape)
+    ink = mask[y0:y1, x0:x1] > 0
+    rim = int((ink & (r > 0.85) & (r < 1.05)).sum())
+    out = int((ink & (r > 1.1) & (r < 1.35)).sum())
+    return out / max(1, rim)
+
+
+def _box_of(center: tuple[float, float], axes: tuple[float, float], angle: float, w: int, h: int,
+            square: bool = False) -> tuple[int, int, int, int]:
+    pts = _rim_points(center, axes, angle, 1.03, 72, square=square)
+    x0, y0 = pts.min(axis=0)
+    x1, y1 = pts.max(axis=0)
+    return max(0, int(x0)), max(0, int(y0)), min(w, int(math.ceil(x1))), min(h, int(math.ceil(y1)))
+
+
+def _fit_ellipse(points: np.ndarray) -> tuple[tuple[float, float], tuple[float, float], float, float, float] | None:
+    """Robust ellipse through rim points: (centre, axes, angle, median residual, inlier share)."""
+    pts = points.astype(np.float32)
+    if len(pts) < 6:
+        return None
+    keep = pts
+    fit = None
+    for tol in (0.25, 0.12, 0.07):
+        if len(keep) < 6:
+            return None
+        (cx, cy), (aw, ah), ang = cv2.fitEllipse(keep)
+        if not (np.isfinite([cx, cy, aw, ah]).all()) or aw < 4 or ah < 4:
+            return None
+        fit = ((float(cx), float(cy)), (float(aw), float(ah)), float(ang))
+        r = _norm_radius(pts, *fit)
+        keep = pts[np.abs(r - 1) < tol]
+    assert fit is not None
+    r = _norm_radius(pts, *fit)
+    residual = float(np.median(np.abs(r - 1)))
+    inliers = float(np.mean(np.abs(r - 1) < 0.07))
+    return fit[0], fit[1], fit[2], residual, inliers
+
+
+def _hull_points(component: np.ndarray, offset: tuple[int, int], shape: tuple[int, int]) -> np.ndarray:
+    """Points of the component's outer outline, less those on the image border (a seal cut by
+    the page edge has a straight false edge there)."""
+    contours, _ = cv2.findContours(component, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+    if not contours:
+        return np.zeros((0, 2), np.float32)
+    pts = np.concatenate([c.reshape(-1, 2) for c in contours]).astype(np.float32)
+    hull = cv2.convexHull(pts).reshape(-1, 2)
+    # densify the hull so long edges (and protrusions) do not dominate by vertex count
+    dense = []
+    for i in range(len(hull)):
+        p, q = hull[i], hull[(i + 1) % len(hull)]
+        steps = max(1, int(np.hypot(*(q - p)) // 3))
+        for k in range(steps):
+            dense.append(p + (q - p) * (k / steps))
+    out = np.array(dense, np.float32) + np.array(offset, np.float32)
+    h, w = shape
+    on_border = (out[:, 0] <= 2) | (out[:, 1] <= 2) | (out[:, 0] >= w - 3) | (out[:, 1] >= h - 3)
+    # a hull edge that spans a gap in the outline (a chord across a cut-off seal) is false too:
+    # keep only points close to the drawn outline
+    outline = np.full(component.shape, 255, np.uint8)
+    cv2.drawContours(outline, contours, -1, 0, 1)
+    dist_map = cv2.distanceTransform(outline, cv2.DIST_L2, 3)
+    lx = np.clip((out[:, 0] - offset[0]).round().astype(int), 0, component.shape[1] - 1)
+    ly = np.clip((out[:, 1] - offset[1]).round().astype(int), 0, component.shape[0] - 1)
+    dist = dist_map[ly, lx]
+    return out[~on_border & (dist < 3)]
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    mask: np.ndarray  # crop of the ink mask holding this candidate's pixels
+    offset: tuple[int, int]
+
+
+def _candidates(mask: np.ndarray, min_side: int) -> list[_Candidate]:
+    """Ink components big enough for a seal, and clusters of nearby components (a faint or
+    broken rim falls apart into arcs; a seal cut by the page edge too)."""
+    h, w = mask.shape[:2]
+    s = min(h, w)
+    closed = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (3, 3)))
+    out: list[_Candidate] = []
+    seen: set[tuple[int, int, int, int]] = set()
+    for grow in (0, max(5, s // 90), max(9, s // 45)):
+        if grow:
+            grown = cv2.dilate(closed, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (grow, grow)))
+        else:
+            grown = closed
+        n, labels, stats, _ = cv2.connectedComponentsWithStats(grown, connectivity=8)
+        for i in range(1, n):
+            x, y, cw, ch, _area = (int(v) for v in stats[i])
+            if max(cw, ch) < min_side or min(cw, ch) < min_side * 0.35:
+                continue
+            if cw * ch > 0.6 * h * w and not (cw >= w - 4 and ch >= h - 4 and s < 900):
+                continue
+            key = (x // 4, y // 4, cw // 4, ch // 4)
+            if key in seen:
+                continue
+            seen.add(key)
+            comp = np.where((labels[y:y + ch, x:x + cw] == i) & (closed[y:y + ch, x:x + cw] > 0), 255, 0).astype(np.uint8)
+            out.append(_Candidate(comp, (x, y)))
+    return out
+
+
+def _judge(cand: _Candidate, mask: np.ndarray, color: SealColor, min_side: int, squares: bool = True
+           ) -> Impression | None:
+    """The impression ``cand`` is, if its outline is a seal's rim; None otherwise."""
+    h, w = mask.shape[:2]
+    pts = _hull_points(cand.mask, cand.offset, (h, w))
+    if len(pts) < 12:
+        return None
+    best: Impression | None = None
+    fit = _fit_ellipse(pts)
+    if fit is not None:
+        center, axes, angle, residual, inliers = fit
+        minor, major = min(axes), max(axes)
+        if minor >= min_side * 0.8 and major >= 0.06 * max(h, w) and major / minor <= 1.9 and residual < 0.045 and inliers > 0.6 \
+                and major < 3 * max(h, w):
+            rim_mask = mask
+            if not squares:
+                # a faint rim shows as dashes: bridge them before measuring how far round it goes
+                k = max(3, int(minor / 25) | 1)
+                rim_mask = cv2.dilate(mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
+            coverage, inside = _rim_coverage(rim_mask, center, axes, angle)
+            fill = _inside_fill(mask, center, axes, angle, False)
+            if coverage >= 0.72 and inside >= 0.3 and 0.015 < fill < 0.5:
+                shape = SealShape.round if major / minor < 1.12 else SealShape.oval
+                best = Impression(center, axes, angle, shape, color, round(coverage, 3), round(fill, 3),
+                                  round(inside, 3), _box_of(center, axes, angle, w, h))
+    if best is None and squares:
+        best = _judge_square(pts, mask, color, min_side)
+    return best
+
+
+def _judge_square(pts: np.ndarray, mask: np.ndarray, color: SealColor, min_side: int) -> Impression | None:
+    h, w = mask.shape[:2]
+    (cx, cy), (rw, rh), angle = cv2.minAreaRect(pts.astype(np.float32))
+    if min(rw, rh) < min_side * 0.8 or max(rw, rh) / max(1.0, min(rw, rh)) > 1.3:
+        return None
+    if abs(((angle + 45) % 90) - 45) > 12:  # personal seals are stamped square to the page, more or less
+        return None
+    center, axes = (float(cx), float(cy)), (float(rw), float(rh))
+    r = _norm_radius(pts, center, axes, angle, square=True)
+    if float(np.median(np.abs(r - 1))) > 0.04:
+        return None
+    coverage, inside = _rim_coverage(mask, center, axes, angle, square=True)
+    fill = _inside_fill(mask, center, axes, angle, True)
+    if coverage < 0.85 or inside < 0.9 or not 0.3 < fill < 0.65:
+        return None
+    # the border of a name seal is a solid frame; a QR code's edge is half modules, half paper
+    on_frame = np.zeros(144, bool)
+    for scale in (0.97, 0.94, 0.91):
+        pts_on = _rim_points(center, axes, angle, scale, 144, square=True)
+        xs = np.clip(pts_on[:, 0].round().astype(int), 0, w - 1)
+        ys = np.clip(pts_on[:, 1].round().astype(int), 0, h - 1)
+        on_frame |= mask[ys, xs] > 0
+    if float(on_frame.mean()) < 0.8:
+        return None
+    return Impression(center, axes, float(angle), SealShape.square, color, round(coverage, 3), round(fill, 3),
+                      round(inside, 3), _box_of(center, axes, angle, w, h, square=True))
+
+
+def _fit_circle(points: np.ndarray) -> tuple[float, float, float, float]:
+    """Least-squares circle (Kasa): centre x, y, radius, median relative residual."""
+    x, y = points[:, 0].astype(np.float64), points[:, 1].astype(np.float64)
+    a = np.stack([x, y, np.ones_like(x)], axis=1)
+    sol, *_ = np.linalg.lstsq(a, x * x + y * y, rcond=None)
+    cx, cy = sol[0] / 2, sol[1] / 2
+    r = math.sqrt(max(1e-6, sol[2] + cx * cx + cy * cy))
+    residual = float(np.median(np.abs(np.hypot(x - cx, y - cy) / r - 1)))
+    return float(cx), float(cy), r, residual
+
+
+def _arc_unions(candidates: list[_Candidate], mask: np.ndarray, color: SealColor, min_side: int) -> list[Impression]:
+    """Round seals whose rim is broken into separate arcs (cut by the page edge on several sides,
+    or worn): arc-shaped components that lie on one circle."""
+    h, w = mask.shape[:2]
+    arcs: list[np.ndarray] = []
+    seen: list[tuple[int, int, int, int]] = []
+    for cand in candidates:
+        ch, cw = cand.mask.shape
+        if max(cw, ch) < 2 * min_side:
+            continue
+        box = (cand.offset[0], cand.offset[1], cand.offset[0] + cw, cand.offset[1] + ch)
+        if any(_overlap(box, other) > 0.8 for other in seen):
+            continue
+        pts = _hull_points(cand.mask, cand.offset, (h, w))
+        if len(pts) < 12:
+            continue
+        if _fit_circle(pts)[3] < 0.03:
+            arcs.append(pts)
+            seen.append(box)
+    arcs = arcs[:10]
+    found: list[Impression] = []
+    for i in range(len(arcs)):
+        for j in range(i + 1, len(arcs)):
+            cx, cy, r, residual = _fit_circle(np.concatenate([arcs[i], arcs[j]]))
+            if residual > 0.02:
+                continue
+            members = [p for p in arcs if float(np.median(np.abs(np.hypot(p[:, 0] - cx, p[:, 1] - cy) / r - 1))) < 0.03]
+            if len(members) < 3:
+                continue
+            cx, cy, r, residual = _fit_circle(np.concatenate(members))
+            center, axes = (cx, cy), (2 * r, 2 * r)
+            if residual > 0.02 or r < min_side or r > 1.5 * max(h, w):
+                continue
+            coverage, inside = _rim_coverage(mask, center, axes, 0.0)
+            fill = _inside_fill(mask, center, axes, 0.0, False)
+            if coverage >= 0.85 and inside >= 0.3 and 0.015 < fill < 0.5:
+                found.append(Impression(center, axes, 0.0, SealShape.round, color, round(coverage, 3), round(fill, 3),
+                                        round(inside, 3), _box_of(center, axes, 0.0, w, h)))
+    return found
+
+
+def _overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> float:
+    """Intersection over the smaller box."""
+    ix = max(0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0, min(a[3], b[3]) - max(a[1], b[1]))
+    small = min((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1]))
+    return ix * iy / small if small > 0 else 0.0
+
+
+WORK_MAX_SIDE = 1600  # seals are large: find them on a reduced copy of big photos
+
+
+def find_impressions(image: np.ndarray) -> list[Impression]:
+    """Every red or blue seal impression on a page image, top to bottom."""
+    h0, w0 = image.shape[:2]
+    factor = min(1.0, WORK_MAX_SIDE / max(h0, w0))
+    work = cv2.resize(image, (round(w0 * factor), round(h0 * factor)), interpolation=cv2.INTER_AREA) if factor < 1 else image
+    h, w = work.shape[:2]
+    min_side = max(36, int(min(h, w) * 0.035))
+    found: list[Impression] = []
+    for color in (SealColor.red, SealColor.blue):
+        judged: list[tuple[Impression, int]] = []
+        # a faint or worn stamping only shows in the second, more tolerant mask
+        for rank, faint in enumerate((False, True)):
+            raw = faint_ink_mask(work, color) if faint else ink_mask(work, color)
+            if np.count_nonzero(raw) < min_side * 4:
+                continue
+            mask = _without_rules(raw)
+            candidates = _candidates(mask, min_side)
+            judged += [(imp, rank) for cand in candidates if (imp := _judge(cand, raw, color, min_side, squares=not faint))]
+            judged += [(imp, rank) for imp in _arc_unions(candidates, raw, color, min_side)]
+        judged.sort(key=lambda ir: (-round(ir[0].coverage, 2), ir[1], -ir[0].axes[0] * ir[0].axes[1]))
+        for imp, _ in judged:
+            if all(_overlap(imp.bbox, other.bbox) < 0.35 for other in found):
+                found.append(imp)
+    if factor < 1:
+        found = [_rescale(imp, 1 / factor, w0, h0) for imp in found]
+    found.sort(key=lambda imp: (imp.bbox[1], imp.bbox[0]))
+    return found
+
+
+def _rescale(imp: Impression, k: float, w: int, h: int) -> Impression:
+    center = (imp.center[0] * k, imp.center[1] * k)
+    axes = (imp.axes[0] * k, imp.axes[1] * k)
+    return replace(imp, center=center, axes=axes, bbox=_box_of(center, axes, imp.angle, w, h,
+                                                                square=imp.shape == SealShape.square))
 
 
 def ink_blobs(image: np.ndarray) -> list[InkBlob]:
-    """Coloured blobs of seal size and shape: round, oval or square, not lines or text rows.
+    """Seal regions on a page image (the OCR reader re-reads the print under them)."""
+    return [InkBlob(imp.bbox, imp.color, imp.shape, imp.fill) for imp in find_impressions(image)]
 
-    The seal's ring, star and characters are separate strokes; closing the mask with a kernel
-    scaled to the page and merging nearby parts puts them back together.
-    """
+
+# --- what reading a seal needs ------------------------------------------------------------------
+
+CANON = 256  # the impression is warped so that its rim is a circle of this diameter
+
+
+def _local(image: np.ndarray, imp: Impression) -> tuple[np.ndarray, Impression]:
+    """The part of the page round the impression, and the impression in its coordinates."""
     h, w = image.shape[:2]
-    min_side = max(40, int(min(h, w) * 0.06))
-    k = max(9, min(h, w) // 60)
-    blobs: list[InkBlob] = []
-    for color, raw_mask in _masks(image).items():
-        mask = _without_rules(raw_mask)
-        closed = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
-        contours, _ = cv2.findContours(closed, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-        parts = [cv2.boundingRect(c) for c in contours]
-        boxes = _merge_boxes([(x, y, x + cw, y + ch) for x, y, cw, ch in parts if cw * ch >= (k * k)], k)
-        for x0, y0, x1, y1 in boxes:
-            cw, ch = x1 - x0, y1 - y0
-            if cw < min_side or ch < min_side or cw > w * 0.98 or ch > h * 0.98:
-                continue
-            aspect = cw / ch
-            if not 0.4 < aspect < 2.5:
-                continue
-            region = mask[y0:y1, x0:x1]
-            ink = int(np.count_nonzero(region))
-            fill = ink / max(1.0, np.pi * cw * ch / 4)
-            # a seal is a ring with text: some ink, far from solid
-            if fill < 0.04 or fill > 0.75:
-                continue
-            # ink concentrated at the rim (the ring) tells a seal from a block of red text
-            ring = _ring_share(region)
-            if ring < 0.2:
-                continue
-            if 0.85 <= aspect <= 1.18:
-                shape = SealShape.round
-            elif 1.18 < aspect < 2.0 or 0.5 < aspect < 0.85:
-                shape = SealShape.oval
-            else:
-                shape = SealShape.other
-            if ring > 0.55 and fill > 0.3:
-                shape = SealShape.square
-            blobs.append(InkBlob((x0, y0, x1, y1), color, shape, round(fill, 3)))
-    return blobs
+    x0, y0, x1, y1 = imp.bbox
+    pad = int(0.1 * max(x1 - x0, y1 - y0)) + 4
+    x0, y0, x1, y1 = max(0, x0 - pad), max(0, y0 - pad), min(w, x1 + pad), min(h, y1 + pad)
+    moved = replace(imp, center=(imp.center[0] - x0, imp.center[1] - y0), bbox=(0, 0, x1 - x0, y1 - y0))
+    return image[y0:y1, x0:x1], moved
 
 
-def _ring_share(region: np.ndarray) -> float:
-    """Share of the ink lying in the outer band of the blob's inscribed ellipse."""
-    h, w = region.shape[:2]
-    yy, xx = np.mgrid[0:h, 0:w]
-    r = ((xx - w / 2) / (w / 2)) ** 2 + ((yy - h / 2) / (h / 2)) ** 2
-    ink = region > 0
-    total = int(np.count_nonzero(ink))
-    if total == 0:
-        return 0.0
-    band = (r > 0.7) & (r < 1.1)
-    return float(np.count_nonzero(ink & band)) / total
+def seal_ink(image: np.ndarray, imp: Impression, size: int = CANON, page_contrast: bool = True) -> np.ndarray:
+    """The impression's ink, dark on white, warped by ``canonical``. With ``page_contrast`` the
+    darkest ink is that of the whole page (a faint seal is not stretched into noise); without, the
+    seal's own (its small print stays legible however light the stamping)."""
+    local, moved = _local(image, imp)
+    top = _ink_top(image, imp.color) if page_contrast else None
+    return canonical(ink_image(local, imp.color, top), moved, size)
+
+
+def canonical(image: np.ndarray, imp: Impression, size: int = CANON) -> np.ndarray:
+    """The impression warped onto a ``size`` square so that its rim becomes the circle (or square)
+    inscribed in it, whatever the seal's size, oval stretch or the page's scale. The page's up
+    stays up: the stretch is along the rim's own axes only."""
+    cx, cy, a, b, c, s = _ellipse_frame(imp.center, imp.axes, imp.angle)
+    half = size / 2
+    rot = np.array([[c, -s], [s, c]])  # rim frame -> page
+    linear = rot @ np.diag([half / a, half / b]) @ rot.T
+    m = np.zeros((2, 3))
+    m[:, :2] = linear
+    m[:, 2] = np.array([half, half]) - linear @ np.array([cx, cy])
+    border = (255, 255, 255) if image.ndim == 3 else 0
+    return cv2.warpAffine(image, m, (size, size), flags=cv2.INTER_LINEAR, borderValue=border)
+
+
+def _radial_band(ink: np.ndarray) -> tuple[float, float]:
+    """(inner, outer) radius of the arc text in a canonical ink image (ink bright), as shares of
+    the rim radius. The text runs just inside the rim's inner edge; how far in it reaches is read
+    off the top of the ring, where nothing but the name is (the seal's use and the taxpayer id sit
+    lower down)."""
+    half = ink.shape[0] / 2
+    polar = cv2.warpPolar(ink, (int(half), 360), (half, half), half, cv2.WARP_POLAR_LINEAR).astype(np.float32)
+    profile = polar.mean(axis=0)  # ink by radius
+    n = len(profile)
+    r = np.arange(n) / half
+    rim_zone = (r > 0.8) & (r < 1.02)
+    if not rim_zone.any() or profile[rim_zone].max() <= 0:
+        return 0.55, 0.9
+    peak = int(np.argmax(np.where(rim_zone, profile, -1)))
+    inner_edge = peak
+    while inner_edge > int(0.6 * half) and profile[inner_edge] > 0.35 * profile[peak]:
+        inner_edge -= 1
+    outer = min(0.97, inner_edge / half + 0.02)
+    top = polar[230:310].mean(axis=0)  # rows are degrees clockwise from +x: 270 is straight up
+    lo = max(1, inner_edge - int(0.45 * half))
+    text_max = float(top[lo:inner_edge].max()) if inner_edge > lo else 0.0
+    bottom = lo
+    if text_max > 0:
+        j = inner_edge
+        stop = inner_edge - max(2, int(0.05 * half))
+        while j > stop and top[j] >= 0.3 * text_max:  # the rim's inner slope
+            j -= 1
+        while j > lo and top[j] < 0.3 * text_max:  # the paper between the rim and the text
+            j -= 1
+        while j > lo and top[j] > 0.12 * text_max:  # the text
+            j -= 1
+        bottom = j
+    inner = max(0.3, bottom / half - 0.03, outer - 0.4)
+    return min(inner, outer - 0.15), outer
+
+
+def arc_strips(image: np.ndarray, imp: Impression) -> list[np.ndarray]:
+    """The ring of a round or oval seal unwrapped into straight strips of text for the recogniser,
+    dark ink on white, one per likely start angle (stamps are turned every which way).
+
+    The company name runs clockwise along the rim with the tops of the characters pointing out,
+    from one side of the gap at the bottom round to the other. In OpenCV's polar transform the
+    angle grows clockwise on the page, so the strip is the polar image from the gap onwards, turned
+    so the angle runs left to right and the outer radius is at the top.
+    """
+    ink = 255 - cv2.cvtColor(seal_ink(image, imp), cv2.COLOR_BGR2GRAY)
+    r_in, r_out = _radial_band(ink)
+    half = CANON / 2
+    n_angle = 1440
+    polar = cv2.warpPolar(ink, (int(half * 2), n_angle), (half, half), half, cv2.WARP_POLAR_LINEAR)
+    i0, i1 = int(r_in * polar.shape[1]), int(r_out * polar.shape[1])
+    band = polar[:, i0:i1]  # rows: angle clockwise from +x; cols: radius outwards
+    # where the arc text is not: the gap at the bottom, measured on the band's outer half (the
+    # horizontal bottom line can reach into its inner half)
+    # right under the rim there is nothing but the tops of the name's characters: the seal's use
+    # and the taxpayer id stay further in, even where their ends reach into the band
+    outer_half = polar[:, i1 - max(2, (i1 - i0) // 3):i1].astype(np.float32)
+    bins = outer_half.reshape(72, -1).mean(axis=1)
+    starts = _gap_middles(bins, n_angle) + [n_angle / 4]  # and straight down: a stamp set upright
+    starts += [n_angle * k / 6 for k in range(6)]
+    strips = []
+    seen: set[int] = set()
+    column_ink = outer_half.mean(axis=1)
+    for start in starts:
+        key = int(start) // (n_angle // 72)
+        if key in seen:
+            continue
+        seen.add(key)
+        rolled = np.roll(band, -int(start), axis=0)
+        # trim the empty run at both ends (the gap) so the strip holds only the text
+        cols = np.roll(column_ink, -int(start))
+        inked = np.nonzero(cols > 0.08 * max(1.0, float(cols.max())))[0]
+        if len(inked) == 0:
+            continue
+        lo, hi = max(0, inked[0] - 6), min(n_angle, inked[-1] + 7)
+        strip = rolled[lo:hi].T[::-1]  # angle -> x, outer radius at the top
+        # radii were sampled at the rim's scale: widen to keep the glyphs' aspect near 1
+        mid_r = (r_in + r_out) / 2 * half
+        width_px = (hi - lo) * 2 * np.pi * mid_r / n_angle
+        target_h = 48
+        target_w = max(8, int(width_px * target_h / max(1, strip.shape[0])))
+        strip = cv2.resize(strip, (target_w, target_h), interpolation=cv2.INTER_AREA)
+        strips.append(cv2.cvtColor(255 - strip, cv2.COLOR_GRAY2BGR))
+    return strips
+
+
+def _gap_middles(bins: np.ndarray, n_angle: int, count: int = 3) -> list[float]:
+    """Middles (in polar rows) of the ``count`` longest empty runs of the angular ink profile."""
+    empty = bins <= max(1e-6, 0.08 * float(bins.max()))
+    n = len(bins)
+    if empty.all() or not empty.any():
+        return []
+    first_full = int(np.argmin(empty))
+    runs: list[tuple[int, int]] = []
+    start, length = 0, 0
+    for k in range(n + 1):
+        i = (first_full + k) % n
+        if k < n and empty[i]:
+            if length == 0:
+                start = first_full + k
+            length += 1
+        elif length:
+            runs.append((length, start))
+            length = 0
+    runs.sort(reverse=True)
+    return [((st + ln / 2) % n) * n_angle / n for ln, st in runs[:count]]
+
+
+def inner_crop(image: np.ndarray, imp: Impression, size: int = 480) -> np.ndarray:
+    """The inside of the seal less its rim and arc text, dark ink on white, upright as on the
+    page: the taxpayer id across the middle and the seal's use (合同专用章 …) under the centre.
+
+    The arc text fills the upper part of the band inside the rim; below the centre line the
+    horizontal lines reach further out (an invoice seal's taxpayer id runs nearly rim to rim), so
+    less is blanked there.
+    """
+    ink = seal_ink(image, imp, size, page_contrast=False)
+    r_in, r_out = _radial_band(255 - cv2.cvtColor(seal_ink(image, imp), cv2.COLOR_BGR2GRAY))
+    yy, xx = np.mgrid[0:size, 0:size]
+    r = np.hypot(xx - size / 2, yy - size / 2) / (size / 2)
+    upper = yy < size * 0.47
+    lower_limit = r_out - 0.04 if imp.shape == SealShape.oval else max(r_in + 0.02, r_out - 0.1)
+    ink[(r > r_out + 0.02) | (upper & (r > r_in + 0.02)) | (~upper & (r > lower_limit))] = 255
+    return ink
+
+
+def square_cells(image: np.ndarray, imp: Impression) -> list[np.ndarray]:
+    """The characters of a square name seal, one crop each, in reading order: the top row right to
+    left, then the next (a four-character seal reads 李国 / 庆印 as 李国庆印)."""
+    ink = seal_ink(image, imp, 200)
+    inner = ink[24:176, 24:176]  # inside the frame
+    grey = 255 - cv2.cvtColor(inner, cv2.COLOR_BGR2GRAY)
+    cols = grey.mean(axis=0)
+    rows = grey.mean(axis=1)
+    n_cols = 2 if _has_valley(cols) else 1
+    n_rows = 2 if _has_valley(rows) else 1
+    h, w = inner.shape[:2]
+    cells = []
+    for ri in range(n_rows):
+        for ci in reversed(range(n_cols)):
+            cell = inner[ri * h // n_rows:(ri + 1) * h // n_rows, ci * w // n_cols:(ci + 1) * w // n_cols]
+            cells.append(cv2.copyMakeBorder(cell, 8, 8, 8, 8, cv2.BORDER_CONSTANT, value=(255, 255, 255)))
+    return cells
+
+
+def _has_valley(profile: np.ndarray) -> bool:
+    n = len(profile)
+    middle = profile[int(n * 0.4):int(n * 0.6)].min()
+    sides = min(profile[:int(n * 0.4)].max(), profile[int(n * 0.6):].max())
+    return bool(middle < 0.35 * sides)
+
+
+# --- what identifies an impression -------------------------------------------------------------
+
+
+def impression_mask(image: np.ndarray, imp: Impression) -> np.ndarray:
+    """The impression's ink as a MASK_SIDE x MASK_SIDE binary image, centred and scaled to its
+    rim: independent of where it sits on the page and of the page's resolution."""
+    ink = 255 - cv2.cvtColor(seal_ink(image, imp, MASK_SIDE * 4), cv2.COLOR_BGR2GRAY)
+    small = cv2.resize(ink, (MASK_SIDE, MASK_SIDE), interpolation=cv2.INTER_AREA)
+    return (small > 96).astype(np.uint8)
+
+
+def encode_mask(mask: np.ndarray) -> str:
+    return base64.b64encode(np.packbits(mask.astype(bool).ravel()).tobytes()).decode("ascii")
+
+
+def decode_mask(code: str) -> np.ndarray | None:
+    try:
+        bits = np.unpackbits(np.frombuffer(base64.b64decode(code), np.uint8))
+    except (ValueError, TypeError):
+        return None
+    if len(bits) < MASK_SIDE * MASK_SIDE:
+        return None
+    return bits[:MASK_SIDE * MASK_SIDE].reshape(MASK_SIDE, MASK_SIDE)
+
+
+def fingerprint(mask: np.ndarray) -> str:
+    """A 64-bit perceptual hash of the normalised ink mask (hex): equal for copies of one image,
+    near for stampings of one seal, far for different seals."""
+    small = cv2.resize(mask.astype(np.float32), (9, 8), interpolation=cv2.INTER_AREA)
+    bits = (small[:, 1:] > small[:, :-1]).ravel()
+    return f"{int(''.join('1' if b else '0' for b in bits), 2):016x}"
+
+
+def mask_similarity(a: np.ndarray, b: np.ndarray, shift: int = 2) -> float:
+    """Best intersection-over-union of two normalised masks over small shifts (the rim fit can be
+    off by a pixel or two between copies of one image)."""
+    best = 0.0
+    for dy in range(-shift, shift + 1):
+        for dx in range(-shift, shift + 1):
+            moved = np.roll(np.roll(b, dy, axis=0), dx, axis=1)
+            inter = int(np.count_nonzero(a & moved))
+            union = int(np.count_nonzero(a | moved))
+            if union:
+                best = max(best, inter / union)
+    return best
+
+
+def crop_png(image: np.ndarray, imp: Impression, max_side: int = 96) -> str:
+    """A small PNG of the impression as it looks on the page (base64), for the report."""
+    x0, y0, x1, y1 = imp.bbox
+    crop = image[y0:y1, x0:x1]
+    if crop.size == 0:
+        return ""
+    k = min(1.0, max_side / max(crop.shape[:2]))
+    if k < 1:
+        crop = cv2.resize(crop, (max(1, int(crop.shape[1] * k)), max(1, int(crop.shape[0] * k))), interpolation=cv2.INTER_AREA)
+    # a scan's grain makes a photo-like PNG large; 16 levels a channel keep the look at a third
+    crop = (crop // 16) * 16 + 8
+    ok, buf = cv2.imencode(".png", crop, [cv2.IMWRITE_PNG_COMPRESSION, 9])
+    return base64.b64encode(buf.tobytes()).decode("ascii") if ok else ""
+
+
+# --- what the text says ------------------------------------------------------------------------
+
+TAX_ID = re.compile(r"[0-9A-Z]{15,20}")
+
+
+def seal_kind(arc_text: str, center_text: str, shape: SealShape, supervision_position: bool) -> str | None:
+    """What the seal is for, from its words (and, for the tax bureau's mark, where it sits)."""
+    words = (arc_text + center_text).replace(" ", "")
+    if any(w in words for w in SUPERVISION_WORDS) or (supervision_position and "公司" not in arc_text):
+        return "监制"
+    for kind in SEAL_KINDS:
+        if kind in words:
+            return kind
+    for kind in SEAL_KINDS[:4]:  # one character misread: 合询专用章, 发需专用章
+        if fuzz.partial_ratio(kind, words) >= 80:
+            return kind
+    if shape == SealShape.oval and TAX_ID.search(center_text.replace(" ", "").upper()):
+        return "发票专用章"  # an oval seal with a taxpayer id across is the seller's, however its use reads
+    if shape == SealShape.square:
+        return "personal"
+    if arc_text:
+        return "公章"
+    return None
+
+
+def detect_seals(image: np.ndarray, page: int, scale: float, lines: list[TextLine]) -> list[Seal]:
+    """Seals on one page image without OCR of their own: shape, colour, fingerprint, and the
+    horizontal text of ``lines`` (page coordinates) that falls inside each. ``scale`` is image
+    pixels per page unit."""
+    seals = []
+    for imp in find_impressions(image):
+        seals.append(seal_from_impression(image, imp, page, scale, lines))
+    return seals
+
+
+def seal_from_impression(image: np.ndarray, imp: Impression, page: int, scale: float, lines: list[TextLine],
+                         arc_text: str = "", center_text: str = "", arc_confidence: float = 0.0) -> Seal:
+    """The report's Seal for one impression, with what was read from it."""
+    x0, y0, x1, y1 = (v / scale for v in imp.bbox)
+    box: BBox = (round(x0, 1), round(y0, 1), round(x1, 1), round(y1, 1))
+    if not center_text:
+        # the page's own lines inside the box are mostly print under the seal: keep only what a
+        # seal says (its use, a taxpayer id)
+        inner = [ln.text for ln in lines if _inside(ln.bbox, box) and not _mostly_same(ln.text, arc_text)]
+        center_text = " ".join(t for t in inner if any(k in t.replace(" ", "") for k in SEAL_KINDS)
+                               or TAX_ID.fullmatch(t.replace(" ", "").upper()))
+    tax_id = _tax_id_in(center_text)
+    h, w = image.shape[:2]
+    cx, cy = imp.center
+    supervision_position = imp.shape == SealShape.oval and cy < 0.22 * h and abs(cx - w / 2) < 0.2 * w
+    kind = seal_kind(arc_text, center_text, imp.shape, supervision_position)
+    # the seal's use in its proper words even where one character was misread (合询专用章)
+    use = kind if kind in SEAL_KINDS[:4] else _kind_words(center_text)
+    text = " ".join(t for t in (arc_text, use) if t).strip() or center_text
+    mask = impression_mask(image, imp)
+    base = 0.5 + 0.4 * imp.coverage * min(1.0, imp.inside / 0.9)
+    confidence = base if not arc_text else 0.5 * base + 0.5 * arc_confidence
+    return Seal(
+        id=stable_id("s", page, tuple(round(v) for v in box)), page=page, bbox=box, shape=imp.shape,
+        color=imp.color, text=text, kind=kind, confidence=round(confidence, 2),
+        arc_text=arc_text, center_text=center_text, tax_id=tax_id,
+        partial=imp.partial, riding_seam=imp.riding_seam(w),
+        fingerprint=fingerprint(mask), mask=encode_mask(mask), crop_png=crop_png(image, imp),
+    )
+
+
+def _tax_id_in(center_text: str) -> str | None:
+    """The taxpayer id across the seal: a code whose check character holds if there is one (an
+    id read right), else the longest code-like run (shown, but too unsure to judge by)."""
+    runs = TAX_ID.findall(center_text.replace(" ", "").upper())
+    for run in runs:
+        for length in (18, 20, 15):
+            for i in range(len(run) - length + 1):
+                if tax_id_valid(run[i:i + length]):
+                    return run[i:i + length]
+    return max(runs, key=len)[:20] if runs else None
+
+
+def _kind_words(center_text: str) -> str:
+    """The centre text less the taxpayer id (which has its own field)."""
+    return " ".join(TAX_ID.sub("", center_text).split())
+
+
+def _mostly_same(a: str, b: str) -> bool:
+    a, b = a.replace(" ", ""), b.replace(" ", "")
+    return bool(a and b) and (a in b or b in a)
 
 
 def _inside(line: BBox, box: BBox) -> bool:
     cx, cy = (line[0] + line[2]) / 2, (line[1] + line[3]) / 2
     return box[0] <= cx <= box[2] and box[1] <= cy <= box[3]
-
-
-def detect_seals(image: np.ndarray, page: int, scale: float, lines: list[TextLine]) -> list[Seal]:
-    """Seals on one page image. ``scale`` is image pixels per page unit, to report page coordinates;
-    ``lines`` (page coordinates) supply the horizontal text inside each seal."""
-    seals = []
-    for blob in ink_blobs(image):
-        x0, y0, x1, y1 = (v / scale for v in blob.bbox)
-        box: BBox = (round(x0, 1), round(y0, 1), round(x1, 1), round(y1, 1))
-        inner = [ln for ln in lines if _inside(ln.bbox, box)]
-        text = " ".join(ln.text for ln in inner)
-        kind = next((k for k in SEAL_KINDS if k in text.replace(" ", "")), None)
-        confidence = 0.6 + 0.3 * min(1.0, blob.fill * 4) if blob.shape != SealShape.other else 0.4
-        seals.append(Seal(
-            id=stable_id("s", page, tuple(round(v) for v in box)), page=page, bbox=box, shape=blob.shape,
-            color=blob.color, text=text, kind=kind, confidence=round(confidence, 2),
-        ))
-    return seals

@@ -132,14 +132,24 @@ class Document(BaseModel):
 
 
 class Seal(BaseModel):
+    """One seal impression on a page, with what it says and what identifies the impression."""
+
     id: str = ""
     page: int
     bbox: BBox
     shape: SealShape = SealShape.other
     color: SealColor = SealColor.red
-    text: str = ""
+    text: str = ""  # arc text and the seal's use, e.g. "济南舜耕智能装备有限公司 合同专用章"
     kind: str | None = None  # 公章 | 合同专用章 | 财务专用章 | 发票专用章 | 监制 | personal
     confidence: float = 0.0
+    arc_text: str = ""  # along the rim: the owner's name (for a square name seal, its characters)
+    center_text: str = ""  # the horizontal lines inside: taxpayer id, 发票专用章 ...
+    tax_id: str | None = None  # the taxpayer id across an invoice seal, as read
+    partial: bool = False  # cut by the page edge
+    riding_seam: bool = False  # a 骑缝章 slice at the side edge of the page
+    fingerprint: str = ""  # 64-bit perceptual hash (hex) of the normalised ink mask
+    mask: str = ""  # the normalised ink mask, 64 x 64 bits packed, base64: for reuse checks
+    crop_png: str = ""  # the impression as seen, PNG of at most 128 px a side, base64
 
 
 class PageInfo(BaseModel):

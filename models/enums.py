@@ -83,6 +83,10 @@ class FlagCode(StrEnum):
     text_layer_unreadable = "text_layer_unreadable"
     applicant_mismatch = "applicant_mismatch"
     contract_amount_words_mismatch = "contract_amount_words_mismatch"
+    reused_seal_impression = "reused_seal_impression"
+    contract_invoice_amount_mismatch = "contract_invoice_amount_mismatch"
+    contract_party_not_applicant = "contract_party_not_applicant"
+    contract_party_credit_code_mismatch = "contract_party_credit_code_mismatch"
 
 
 class ErrorCode(StrEnum):

@@ -78,7 +78,8 @@ class Dossier:
         return [d for d in self.documents if d.document_type in types]
 
     def seals_on(self, pages: list[int]) -> list[Seal]:
-        return [s for s in self.seals if s.page in pages]
+        """Seals on these pages; the tax bureau's 监制 mark printed on invoices is no one's seal."""
+        return [s for s in self.seals if s.page in pages and s.kind != "监制"]
 
 
 def identify_applicant(documents: list[Document], given_name: str | None) -> Applicant:

@@ -242,6 +242,9 @@ def _pdf_pages(source: SourceFile, settings: Settings) -> Iterator[RawPage | Rep
 
     try:
         document = pdfium.PdfDocument(source.data)
+        # form fields and signature widgets (where e-signed seals often live) render only with
+        # the form environment initialised
+        document.init_forms()
     except pdfium.PdfiumError as exc:
         text = str(exc).lower()
         if "password" in text:

@@ -40,7 +40,7 @@ from service import analysis, checklist, consistency, rulepacks
 from service.ingest import RawPage, collect_files, iter_pages, render_pdf_page
 from service.ocr.engine import OcrEngine, get_engine
 from service.ocr.reader import OcrCache, image_hash, read_page, upright_image
-from service.seals import find_seals, seal_flags
+from service.seals import find_seals, reuse_flags, seal_flags
 from service.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -214,7 +214,7 @@ def check_dossier(paths: list[Path], options: CheckOptions, settings: Settings, 
     for p in pages:
         if p.image is None:
             continue
-        seals.extend(find_seals(p.image, p.text, p.scale, get))
+        seals.extend(find_seals(p.image, p.text, p.scale, get, cache))
         for name, image_fn in registry.IMAGE_EXTRACTORS:
             try:
                 findings.extend(image_fn(p.image, p.text, p.scale))
@@ -247,7 +247,8 @@ def check_dossier(paths: list[Path], options: CheckOptions, settings: Settings, 
     applicant = analysis.identify_applicant(documents, options.applicant)
     spending, invoice_flags = analysis.invoice_flags_and_spending(documents, applicant, pack.cutoff_date, today)
     flags += invoice_flags + analysis.region_flags(documents, pack) + analysis.applicant_flags(documents, applicant)
-    flags += seal_flags(documents, seals, applicant) + consistency.dossier_flags(documents, applicant, findings)
+    flags += seal_flags(documents, seals, applicant) + reuse_flags(seals)
+    flags += consistency.dossier_flags(documents, applicant, findings)
     annex = analysis.annex_evidence(pack, documents, [p.text for p in pages], applicant)
     dossier = analysis.Dossier(pack=pack, star=star, today=today, declared=dict(options.declared),
                                pages=[p.text for p in pages], documents=documents,

@@ -1,39 +1,399 @@
-"""Seals in the pipeline: find the impressions on each page image and judge whether each
-document carries the seals it should.
+"""Seals in the pipeline: find the impressions on each page image, read them, and judge whether
+each document carries the seals it should, whose they are, and whether one impression was copied.
 
-The image work itself lives in ``extractors.seals`` (pure functions of pixels); this module
-adds what needs the dossier: which documents need a seal, and whose.
+The image work lives in ``extractors.seals`` (pure functions of pixels, including the crops the
+recogniser reads); this module runs the OCR engine on those crops and adds what needs the dossier.
 """
 
 from __future__ import annotations
 
+import hashlib
+import logging
+import re
+import unicodedata
 from collections.abc import Callable
 
+import cv2
 import numpy as np
+from rapidfuzz import fuzz
+from rapidfuzz.distance import Levenshtein
 
-from extractors.seals import detect_seals
+from extractors.codes import tax_id_valid
+from extractors.seals import (
+    Impression,
+    arc_strips,
+    decode_mask,
+    find_impressions,
+    inner_crop,
+    mask_similarity,
+    seal_from_impression,
+    square_cells,
+)
 from models.domain import Applicant, Document, PageText, RiskFlag, Seal
-from models.enums import DocumentType, FlagCode, Severity
+from models.enums import DocumentType, FlagCode, SealShape, Severity
 from service.ocr.engine import OcrEngine
+from service.ocr.reader import OcrCache, image_hash
+
+log = logging.getLogger(__name__)
+
+SUPERVISION = "监制"
+# a seal name this close (0-100) to a party's name is that party's seal, OCR slips allowed
+MATCH_THRESHOLD = 70
+# readings this sure, and this far from every expected name, are a mismatch worth a flag
+MISMATCH_BELOW = 45
+READ_CONFIDENCE = 0.8
+# two impressions whose normalised ink masks overlap this much are one image copied
+REUSE_IOU = 0.96
+
+_CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
-def find_seals(image: np.ndarray, page: PageText, scale: float, engine: Callable[[], OcrEngine]) -> list[Seal]:
-    """Seal impressions on one page image (``scale``: image pixels per page unit). ``engine``
-    gives the OCR engine when reading a seal needs it (loaded on first use)."""
-    return detect_seals(image, page.page, scale, page.lines)
+# --- finding and reading ------------------------------------------------------------------------
+
+
+def read_arc(image: np.ndarray, imp: Impression, engine: OcrEngine) -> tuple[str, float]:
+    """The text along the rim (the owner's name), trying each likely start angle."""
+    if imp.shape == SealShape.square:
+        chars, scores = [], []
+        for cell in square_cells(image, imp):
+            text, score = engine.recognize(cell)
+            if not _CJK.search(text):  # a lone glyph read as a Latin letter: more margin helps
+                text, score = engine.recognize(cv2.copyMakeBorder(cell, 20, 20, 20, 20, cv2.BORDER_CONSTANT,
+                                                                  value=(255, 255, 255)))
+            text = "".join(_CJK.findall(text))[:1]
+            if text:
+                chars.append(text)
+                scores.append(score)
+        text = "".join(chars)
+        if "印" in text[:-1]:  # the seal's 印 closes the name whatever the layout
+            text = text.replace("印", "", 1) + "印"
+        return text, float(np.mean(scores)) if scores else 0.0
+    readings = []
+    for strip in arc_strips(image, imp):
+        text, score = engine.recognize(strip)
+        text = _clean_arc(text)
+        if text:
+            readings.append((text, score))
+    return consensus_name(readings)
+
+
+# how the names of companies and authorities end
+NAME_ENDINGS = ("有限公司", "公司", "管理局", "局", "委员会", "中心", "厂", "店", "社", "院", "所", "部", "行", "处")
+
+
+def consensus_name(readings: list[tuple[str, float]]) -> tuple[str, float]:
+    """The name the readings of one ring agree on.
+
+    Each strip starts at a different angle, so each reading holds the name turned round (the
+    start of the name after its end) with a few characters misread from the distorted bottom of
+    the ring, which differ from strip to strip. A reading is turned so it ends as names end
+    (…公司, …局), then stripped of leading and trailing characters the other readings do not
+    share; the reading with the most shared characters wins.
+    """
+    if not readings:
+        return "", 0.0
+    loops = [t + t for t, _ in readings]
+
+    def support(gram: str, own: int) -> float:
+        others = [loop for k, loop in enumerate(loops) if k != own]
+        return sum(gram in loop for loop in others) / len(others) if others else 1.0
+
+    best, best_score, best_merit = "", 0.0, -1.0
+    for k, (text, score) in enumerate(readings):
+        candidate = _name_order(text)
+        while len(candidate) > 3 and support(candidate[:2], k) < 0.34:
+            candidate = candidate[1:]
+        while len(candidate) > 3 and not candidate.endswith(NAME_ENDINGS) and support(candidate[-2:], k) < 0.34:
+            candidate = candidate[:-1]
+        grams = [candidate[i:i + 2] for i in range(len(candidate) - 1)]
+        shared = sum(support(g, k) for g in grams) / max(1, len(grams))
+        # the recogniser's own confidence decides; agreement and a proper ending break ties
+        merit = score * min(1.0, len(candidate) / 8) + 0.05 * shared + (0.05 if candidate.endswith(NAME_ENDINGS) else 0.0)
+        if merit > best_merit:
+            best, best_score, best_merit = candidate, score, merit
+    return best, best_score
+
+
+def _name_order(text: str) -> str:
+    """A reading that started inside the name (the strip began mid-rim) turned back into order:
+    '京中导开源科技有限公司北' -> '北京中导开源科技有限公司'."""
+    for ending in NAME_ENDINGS[:4]:
+        at = text.find(ending)
+        if at >= 0:
+            cut = at + len(ending)
+            return text[cut:] + text[:cut]
+    return text
+
+
+def _clean_arc(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text)
+    return "".join(ch for ch in text if _CJK.match(ch) or ch in "()（）")
+
+
+def read_center(image: np.ndarray, imp: Impression, engine: OcrEngine) -> str:
+    """The horizontal lines inside the seal (taxpayer id, 发票专用章 …), top to bottom.
+
+    The lines are found by the rows the ink fills and each is handed to the recogniser alone:
+    no text detector runs, so a seal costs a few recognitions and no page-sized detection.
+    """
+    crop = inner_crop(image, imp)
+    ink = (255 - cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY)) > 80
+    size = crop.shape[0]
+    rows = ink.mean(axis=1) > 0.004
+    texts = []
+    profile = np.convolve(ink.mean(axis=1), np.ones(5) / 5, mode="same")
+    bands = []
+    todo = _runs(rows, min_gap=4)
+    while todo:
+        y0, y1 = todo.pop(0)
+        if y1 - y0 > int(0.3 * size):
+            # the star and a line under it, or two lines touching: split where the ink thins
+            lo, hi = y0 + (y1 - y0) // 5, y1 - (y1 - y0) // 5
+            cut = lo + int(np.argmin(profile[lo:hi]))
+            todo[:0] = [(y0, cut), (cut, y1)]
+        else:
+            bands.append((y0, y1))
+    for y0, y1 in bands:
+        if not 12 <= y1 - y0 <= int(0.3 * size):
+            continue  # a speck, or the star
+        cols = np.nonzero(ink[y0:y1].any(axis=0))[0]
+        x0, x1 = int(cols[0]), int(cols[-1]) + 1
+        pad = max(4, (y1 - y0) // 4)
+        line = crop[max(0, y0 - pad):min(size, y1 + pad), max(0, x0 - pad):min(size, x1 + pad)]
+        text, score = engine.recognize(line)
+        text = unicodedata.normalize("NFKC", text).replace(" ", "")
+        if score >= 0.5 and _worth_keeping(text):
+            texts.append(text)
+    return " ".join(texts)
+
+
+def _runs(flags: np.ndarray, min_gap: int) -> list[tuple[int, int]]:
+    """(start, end) of the runs of True, joining runs separated by fewer than ``min_gap``."""
+    runs: list[tuple[int, int]] = []
+    start = None
+    for i, on in enumerate([*flags.tolist(), False]):
+        if on and start is None:
+            start = i
+        elif not on and start is not None:
+            if runs and start - runs[-1][1] < min_gap:
+                runs[-1] = (runs[-1][0], i)
+            else:
+                runs.append((start, i))
+            start = None
+    return runs
+
+
+def _worth_keeping(text: str) -> bool:
+    """Words (two characters or more) or a taxpayer id; not the star or a stray stroke."""
+    compact = unicodedata.normalize("NFKC", text).replace(" ", "")
+    return len(_CJK.findall(compact)) >= 2 or len(re.findall(r"[0-9A-Z]", compact)) >= 12
+
+
+SEAL_READER_VERSION = "1"  # bump when reading changes, so cached readings are not reused
+
+
+def find_seals(image: np.ndarray, page: PageText, scale: float, engine: Callable[[], OcrEngine],
+               cache: OcrCache | None = None) -> list[Seal]:
+    """Seal impressions on one page image (``scale``: image pixels per page unit), each read with
+    the OCR engine ``engine`` gives (loaded on first use). A seal that cannot be read is still
+    reported, with the page text that falls inside it. Readings are cached by the impression's
+    pixels, so a re-check reads no seal twice."""
+    seals = []
+    for imp in find_impressions(image):
+        arc, arc_score, center = "", 0.0, ""
+        try:
+            ocr = engine()
+            x0, y0, x1, y1 = imp.bbox
+            key = hashlib.sha256(
+                f"seal|{SEAL_READER_VERSION}|{ocr.id}|{imp.shape}|{imp.color}|{image_hash(image[y0:y1, x0:x1])}".encode()
+            ).hexdigest()
+            hit = cache.get_json(key) if cache is not None else None
+            if hit is not None:
+                arc, arc_score, center = hit["arc"], hit["arc_score"], hit["center"]
+            else:
+                arc, arc_score = read_arc(image, imp, ocr)
+                if imp.shape != SealShape.square:
+                    center = read_center(image, imp, ocr)
+                if cache is not None:
+                    cache.put_json(key, {"arc": arc, "arc_score": arc_score, "center": center})
+        except Exception:  # noqa: BLE001 - reading a seal is a bonus; finding it is what counts
+            log.exception("reading the seal at %s on page %s failed", imp.bbox, page.page)
+        seals.append(seal_from_impression(image, imp, page.page, scale, page.lines, arc, center, arc_score))
+    return seals
+
+
+# --- whose seal ---------------------------------------------------------------------------------
+
+
+# legal-form endings every company shares: compared, they would make any two names look alike
+_LEGAL_FORMS = ("股份有限公司", "有限责任公司", "有限公司", "公司")
+
+
+def _norm_name(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text or "")
+    text = "".join(text.split()).replace("(", "").replace(")", "")
+    for form in _LEGAL_FORMS:
+        if text.endswith(form) and len(text) > len(form) + 1:
+            return text[:-len(form)]
+    return text
+
+
+def name_similarity(seal: Seal, name: str) -> float:
+    """0-100: how well the seal's arc text reads as ``name`` (OCR slips allowed)."""
+    a, b = _norm_name(seal.arc_text or seal.text), _norm_name(name)
+    if not a or not b:
+        return 0.0
+    score = fuzz.ratio(a, b)
+    if len(a) >= 0.8 * len(b):
+        # extra characters round the rim (a serial, a stray mark) should not hide the name
+        score = max(score, fuzz.partial_ratio(a, b) * min(1.0, len(a) / len(b)))
+    return float(score)
+
+
+def seals_of_party(seals: list[Seal], name: str | None, threshold: float = MATCH_THRESHOLD) -> list[Seal]:
+    """The seals (not the tax bureau's mark) whose arc text reads as ``name``, best first."""
+    if not name:
+        return []
+    scored = [(name_similarity(s, name), s) for s in seals if s.kind != SUPERVISION]
+    return [s for score, s in sorted(scored, key=lambda x: -x[0]) if score >= threshold]
+
+
+def _readable(seal: Seal) -> bool:
+    return len(_CJK.findall(seal.arc_text)) >= 4 and seal.confidence >= READ_CONFIDENCE
+
+
+def _field_evidence(doc: Document, *names: str) -> list[str]:
+    return [fv.finding_id for n in names if (fv := doc.fields.get(n)) is not None and fv.finding_id]
+
+
+def _mismatch(doc: Document, seal: Seal, expected: str, field: str, role: str) -> RiskFlag:
+    return RiskFlag(
+        code=FlagCode.seal_text_mismatch, severity=Severity.high, pages=[seal.page],
+        evidence=[seal.id, *_field_evidence(doc, field)],
+        message=f"第 {seal.page} 页印章文字“{seal.arc_text}”与{role}“{expected}”不符",
+        values={"document": doc.id, "seal": seal.id, "seal_text": seal.arc_text, "expected": expected,
+                "field": field, "similarity": round(name_similarity(seal, expected))},
+    )
+
+
+def _invoice_flags(doc: Document, on_doc: list[Seal]) -> list[RiskFlag]:
+    if doc.value("invoice_kind") in (None, "fully_digital"):
+        return []  # a 数电票 carries only the tax bureau's mark, by design
+    if not on_doc:
+        return [RiskFlag(code=FlagCode.seal_missing, severity=Severity.medium, pages=doc.pages,
+                         evidence=_field_evidence(doc, "seller_name"),
+                         message=f"第 {doc.pages[0]} 页发票未见销售方发票专用章", values={"document": doc.id})]
+    seller, seller_id = doc.value("seller_name"), doc.value("seller_tax_id")
+    flags = []
+    ranked = sorted(on_doc, key=lambda s: -name_similarity(s, seller)) if seller else on_doc
+    seal = ranked[0]
+    if seller and _readable(seal) and name_similarity(seal, seller) < MISMATCH_BELOW:
+        flags.append(_mismatch(doc, seal, seller, "seller_name", "销售方名称"))
+    # only an id read right (its check character holds) is compared: a garbled reading proves
+    # nothing, and one whose check holds yet differs is a different taxpayer's seal
+    with_id = [s for s in ranked if s.tax_id and tax_id_valid(s.tax_id)]
+    if seller_id and with_id:
+        seal = with_id[0]
+        assert seal.tax_id is not None
+        distance = Levenshtein.distance(seal.tax_id, seller_id.upper())
+        if distance >= 2:
+            flags.append(RiskFlag(
+                code=FlagCode.seal_tax_id_mismatch, severity=Severity.high, pages=[seal.page],
+                evidence=[seal.id, *_field_evidence(doc, "seller_tax_id")],
+                message=f"第 {seal.page} 页发票专用章上的税号 {seal.tax_id} 与销售方纳税人识别号 {seller_id} 不符",
+                values={"document": doc.id, "seal": seal.id, "seal_tax_id": seal.tax_id, "expected": seller_id},
+            ))
+    return flags
+
+
+def _contract_flags(doc: Document, on_doc: list[Seal]) -> list[RiskFlag]:
+    signature_page = doc.facts.get("signature_page")
+    if signature_page is not None and not [s for s in on_doc if s.page == signature_page]:
+        return [RiskFlag(code=FlagCode.seal_missing, severity=Severity.medium, pages=[signature_page],
+                         evidence=_field_evidence(doc, "party_a", "party_b"),
+                         message=f"第 {signature_page} 页合同签署处未见印章", values={"document": doc.id})]
+    parties = {k: v for k in ("party_a", "party_b") if (v := doc.value(k))}
+    flags = []
+    for seal in on_doc:
+        if not _readable(seal) or seal.shape == SealShape.square:
+            continue  # a name seal belongs to a person, not a party
+        if parties and all(name_similarity(seal, name) < MISMATCH_BELOW for name in parties.values()):
+            key, name = next(iter(parties.items()))
+            flags.append(_mismatch(doc, seal, " / ".join(parties.values()), key, "合同各方名称"))
+    return flags
+
+
+def _form_flags(doc: Document, on_doc: list[Seal], applicant: Applicant) -> list[RiskFlag]:
+    if not applicant.name:
+        return []
+    return [_mismatch(doc, s, applicant.name, "applicant_name", "申报单位")
+            for s in on_doc if _readable(s) and s.shape != SealShape.square
+            and name_similarity(s, applicant.name) < MISMATCH_BELOW]
 
 
 def seal_flags(documents: list[Document], seals: list[Seal], applicant: Applicant) -> list[RiskFlag]:
-    """Documents that should carry a seal and do not.
+    """Documents that lack the seal they should carry, and seals whose words are not the owner's.
 
-    A paper or PDF VAT invoice carries the seller's 发票专用章; a fully digital invoice (数电票)
-    carries none by design.
+    A paper or PDF VAT invoice carries the seller's 发票专用章 (the tax bureau's 监制 mark does not
+    count), with the seller's name on the arc and its taxpayer id across; a fully digital invoice
+    (数电票) carries none by design. A contract's signature page carries the parties' seals; the
+    application form's pledge the applicant's.
     """
     flags: list[RiskFlag] = []
     for doc in documents:
-        on_doc = [s for s in seals if s.page in doc.pages]
-        needs_seal = doc.document_type == DocumentType.vat_invoice and doc.value("invoice_kind") not in (None, "fully_digital")
-        if needs_seal and not on_doc:
-            flags.append(RiskFlag(code=FlagCode.seal_missing, severity=Severity.medium, pages=doc.pages,
-                                  message=f"第 {doc.pages[0]} 页发票未见销售方发票专用章", values={"document": doc.id}))
+        on_doc = [s for s in seals if s.page in doc.pages and s.kind != SUPERVISION]
+        if doc.document_type == DocumentType.vat_invoice:
+            flags += _invoice_flags(doc, on_doc)
+        elif doc.document_type == DocumentType.contract:
+            flags += _contract_flags(doc, on_doc)
+        elif doc.document_type == DocumentType.application_form:
+            flags += _form_flags(doc, on_doc, applicant)
+    return flags
+
+
+# --- one impression, twice ----------------------------------------------------------------------
+
+
+def reuse_flags(seals: list[Seal], threshold: float = REUSE_IOU) -> list[RiskFlag]:
+    """Impressions that are one image copied: after centring and scaling to the rim their ink
+    masks coincide. Two real stampings of one seal never do (ink, pressure and angle differ)."""
+    masks = [(s, decode_mask(s.mask)) for s in seals if s.mask and s.kind != SUPERVISION]
+    usable = [(s, m) for s, m in masks if m is not None and m.any()]
+    parent = list(range(len(usable)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    best: dict[tuple[int, int], float] = {}
+    for i in range(len(usable)):
+        for j in range(i + 1, len(usable)):
+            a, b = usable[i][0], usable[j][0]
+            if a.page == b.page and a.bbox == b.bbox:
+                continue
+            if a.shape != b.shape:
+                continue
+            score = mask_similarity(usable[i][1], usable[j][1])
+            if score >= threshold:
+                parent[root(j)] = root(i)
+                best[(i, j)] = score
+    groups: dict[int, list[int]] = {}
+    for i in range(len(usable)):
+        groups.setdefault(root(i), []).append(i)
+    flags = []
+    for members in groups.values():
+        if len(members) < 2:
+            continue
+        group = [usable[i][0] for i in members]
+        score = max((v for (i, j), v in best.items() if i in members), default=threshold)
+        pages = sorted({s.page for s in group})
+        flags.append(RiskFlag(
+            code=FlagCode.reused_seal_impression, severity=Severity.high, pages=pages,
+            evidence=[s.id for s in group],
+            message=f"第 {'、'.join(map(str, pages))} 页的印章是同一印迹的复制（逐像素重合），真实盖章不会完全相同",
+            values={"seals": [s.id for s in group], "fingerprints": [s.fingerprint for s in group],
+                    "similarity": round(score, 3), "text": group[0].text},
+        ))
     return flags

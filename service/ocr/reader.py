@@ -199,30 +199,40 @@ class OcrCache:
     def _path(self, key: str) -> Path:
         return self.root / key[:2] / f"{key}.json"
 
-    def get(self, key: str) -> PageReading | None:
-        path = self._path(key)
+    def get_json(self, key: str) -> dict | None:
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            data = json.loads(self._path(key).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        return data if isinstance(data, dict) else None
+
+    def put_json(self, key: str, data: dict) -> None:
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(data, fh, ensure_ascii=False)
+        os.replace(tmp, path)
+
+    def get(self, key: str) -> PageReading | None:
+        data = self.get_json(key)
+        if data is None:
+            return None
+        try:
             return PageReading(
                 lines=[TextLine.model_validate(x) for x in data["lines"]],
                 width=data["width"], height=data["height"], rotation=data["rotation"], skew=data["skew"],
                 cached=True, notes=data.get("notes", []),
             )
-        except (OSError, ValueError, KeyError):
+        except (ValueError, KeyError, TypeError):
             return None
 
     def put(self, key: str, reading: PageReading) -> None:
-        path = self._path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        data = {
+        self.put_json(key, {
             "lines": [line.model_dump(mode="json") for line in reading.lines],
             "width": reading.width, "height": reading.height,
             "rotation": reading.rotation, "skew": reading.skew, "notes": reading.notes,
-        }
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, ensure_ascii=False)
-        os.replace(tmp, path)
+        })
 
 
 def upright_image(image: np.ndarray, rotation: int, skew: float) -> np.ndarray:

@@ -1,0 +1,211 @@
+"""Seal detection and the crops that reading and reuse checks work from (no OCR here).
+
+Synthetic seals are drawn with OpenCV shapes only (no CJK font needed); real impressions come
+from the committed sample dossier images.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from extractors.seals import (
+    MASK_SIDE,
+    arc_strips,
+    decode_mask,
+    encode_mask,
+    find_impressions,
+    fingerprint,
+    impression_mask,
+    inner_crop,
+    mask_similarity,
+    seal_kind,
+    square_cells,
+)
+from models.enums import SealColor, SealShape
+
+SAMPLES = Path(__file__).resolve().parents[2] / "samples" / "jinan" / "dossier"
+RED = (40, 30, 215)  # BGR
+BLUE = (190, 60, 50)
+
+
+def page(h: int = 1000, w: int = 800) -> np.ndarray:
+    return np.full((h, w, 3), 250, np.uint8)
+
+
+def draw_seal(img: np.ndarray, center: tuple[int, int], axes: tuple[int, int], color: tuple[int, int, int] = RED,
+              angle: float = 0.0, seed: int = 0, glyphs: int = 12) -> None:
+    """A seal-like impression: a rim, blocky 'characters' round the top, a star, a bottom line."""
+    rng = np.random.default_rng(seed)
+    cx, cy = center
+    a, b = axes
+    thick = max(3, a // 20)
+    cv2.ellipse(img, (cx, cy), (a, b), angle, 0, 360, color, thick)
+    for k in range(glyphs):
+        t = math.radians(angle - 200 + k * 220 / (glyphs - 1))
+        x, y = cx + 0.72 * a * math.cos(t), cy + 0.72 * b * math.sin(t)
+        s = max(4, a // 9)
+        cv2.rectangle(img, (int(x - s / 2), int(y - s / 2)), (int(x + s / 2), int(y + s / 2)), color, 2)
+        cv2.line(img, (int(x - s / 2), int(y)), (int(x + s / 2), int(y)), color, 2)
+    star = np.array([[cx + 0.22 * a * math.cos(math.radians(-90 + 144 * i)),
+                      cy + 0.22 * b * math.sin(math.radians(-90 + 144 * i))] for i in range(5)], np.int32)
+    cv2.fillPoly(img, [star], color)
+    cv2.rectangle(img, (cx - a // 3, cy + b // 2), (cx + a // 3, cy + b // 2 + max(4, b // 10)), color, 2)
+    # ink texture: a stamping never inks every pixel
+    holes = rng.random(img.shape[:2]) < 0.04
+    img[holes] = np.maximum(img[holes], 200)
+
+
+def test_a_round_red_seal_is_found_with_its_shape_and_colour() -> None:
+    img = page()
+    draw_seal(img, (400, 500), (110, 110))
+    [imp] = find_impressions(img)
+    assert imp.shape == SealShape.round and imp.color == SealColor.red
+    x0, y0, x1, y1 = imp.bbox
+    assert abs((x0 + x1) / 2 - 400) < 8 and abs((y0 + y1) / 2 - 500) < 8 and 200 < x1 - x0 < 260
+    assert not imp.partial
+
+
+def test_an_oval_blue_seal_is_found() -> None:
+    img = page()
+    draw_seal(img, (500, 700), (120, 80), color=BLUE)
+    [imp] = find_impressions(img)
+    assert imp.shape == SealShape.oval and imp.color == SealColor.blue
+
+
+def test_two_seals_side_by_side_stay_two() -> None:
+    img = page(700, 900)
+    draw_seal(img, (300, 350), (120, 120), seed=1)
+    draw_seal(img, (545, 350), (120, 120), seed=2)  # rims touch
+    imps = find_impressions(img)
+    assert len(imps) == 2 and all(i.shape == SealShape.round for i in imps)
+
+
+def test_a_seal_cut_by_the_page_edge_is_found_and_marked_partial() -> None:
+    img = page()
+    draw_seal(img, (760, 400), (120, 120))  # a third of it off the page
+    [imp] = find_impressions(img)
+    assert imp.partial and imp.riding_seam(img.shape[1])
+
+
+def test_a_square_name_seal_is_found() -> None:
+    img = page()
+    cv2.rectangle(img, (300, 300), (400, 400), RED, 8)
+    for x, y in ((315, 315), (357, 315), (315, 357), (357, 357)):  # four blocky characters
+        cv2.rectangle(img, (x, y), (x + 28, y + 28), RED, 5)
+        cv2.line(img, (x, y + 14), (x + 28, y + 14), RED, 4)
+    [imp] = find_impressions(img)
+    assert imp.shape == SealShape.square
+
+
+def test_red_rules_text_filled_logos_and_qr_codes_are_not_seals() -> None:
+    img = page()
+    # an invoice table in red-brown
+    for y in range(100, 600, 60):
+        cv2.line(img, (50, y), (750, y), RED, 2)
+    for x in (50, 300, 500, 750):
+        cv2.line(img, (x, 100), (x, 580), RED, 2)
+    # red text rows
+    for k in range(8):
+        cv2.putText(img, "INVOICE 2020", (60 + k * 5, 130 + 60 * k), cv2.FONT_HERSHEY_SIMPLEX, 0.8, RED, 2)
+    # a filled round logo (an emblem is mostly ink, not a ring)
+    cv2.circle(img, (650, 800), 80, RED, -1)
+    # a red QR-like pattern
+    rng = np.random.default_rng(3)
+    for i in range(21):
+        for j in range(21):
+            if rng.random() < 0.5:
+                cv2.rectangle(img, (100 + 5 * i, 700 + 5 * j), (104 + 5 * i, 704 + 5 * j), RED, -1)
+    assert find_impressions(img) == []
+
+
+def test_the_seals_of_the_sample_invoice_scan_are_found() -> None:
+    img = cv2.imread(str(SAMPLES / "06_发票扫描.png"))
+    imps = find_impressions(img)
+    # the seller's 发票专用章 and the tax bureau's 监制 mark, both oval
+    assert len(imps) == 2 and all(i.shape == SealShape.oval for i in imps)
+    top, seller = sorted(imps, key=lambda i: i.center[1])
+    assert top.center[1] < 0.25 * img.shape[0] < seller.center[1]
+
+
+def test_the_licence_seal_of_the_sample_is_found() -> None:
+    img = cv2.imread(str(SAMPLES / "02_营业执照.jpg"))
+    [imp] = find_impressions(img)
+    assert imp.shape == SealShape.round
+
+
+def test_reading_crops_are_made_for_each_shape() -> None:
+    img = page()
+    draw_seal(img, (400, 500), (110, 110))
+    [imp] = find_impressions(img)
+    strips = arc_strips(img, imp)
+    assert strips and all(s.shape[0] == 48 and s.shape[1] > 100 and s.ndim == 3 for s in strips)
+    inner = inner_crop(img, imp)
+    assert inner.shape == (480, 480, 3) and (inner < 128).any()
+    square = page()
+    cv2.rectangle(square, (300, 300), (400, 400), RED, 8)
+    for x, y in ((315, 315), (357, 315), (315, 357), (357, 357)):
+        cv2.rectangle(square, (x, y), (x + 28, y + 28), RED, 5)
+        cv2.line(square, (x, y + 14), (x + 28, y + 14), RED, 4)
+    [sq] = find_impressions(square)
+    assert len(square_cells(square, sq)) == 4
+
+
+def test_the_mask_round_trips_and_the_fingerprint_is_stable() -> None:
+    img = page()
+    draw_seal(img, (400, 500), (110, 110))
+    [imp] = find_impressions(img)
+    mask = impression_mask(img, imp)
+    assert mask.shape == (MASK_SIDE, MASK_SIDE) and 0.05 < mask.mean() < 0.6
+    decoded = decode_mask(encode_mask(mask))
+    assert decoded is not None and (decoded == mask).all()
+    assert len(fingerprint(mask)) == 16 and fingerprint(mask) == fingerprint(decoded)
+
+
+def _seal_crop() -> np.ndarray:
+    img = cv2.imread(str(SAMPLES / "06_发票扫描.png"))
+    seller = max(find_impressions(img), key=lambda i: i.center[1])
+    x0, y0, x1, y1 = seller.bbox
+    return img[y0 - 6:y1 + 6, x0 - 6:x1 + 6].copy()
+
+
+def _paste(crop: np.ndarray, at: tuple[int, int], shape: tuple[int, int] = (900, 1200)) -> np.ndarray:
+    target = np.full((*shape, 3), 248, np.uint8)
+    x, y = at
+    h, w = crop.shape[:2]
+    target[y:y + h, x:x + w] = np.minimum(target[y:y + h, x:x + w], crop)  # ink multiplies with paper
+    return target
+
+
+def test_one_impression_pasted_twice_has_the_same_mask() -> None:
+    crop = _seal_crop()
+    a, b = _paste(crop, (100, 120)), _paste(crop, (640, 500))
+    ma = impression_mask(a, find_impressions(a)[0])
+    mb = impression_mask(b, find_impressions(b)[0])
+    assert mask_similarity(ma, mb) > 0.95
+
+
+def test_two_stampings_of_one_seal_differ() -> None:
+    a, b = page(), page()
+    draw_seal(a, (400, 500), (110, 110), seed=1)
+    draw_seal(b, (380, 520), (112, 112), angle=4.0, seed=2)  # a little turned, pressed a little harder
+    b = cv2.GaussianBlur(b, (3, 3), 0)
+    ma = impression_mask(a, find_impressions(a)[0])
+    mb = impression_mask(b, find_impressions(b)[0])
+    assert mask_similarity(ma, mb) < 0.9
+
+
+@pytest.mark.parametrize(("arc", "center", "shape", "top", "kind"), [
+    ("山东泺源云计算有限公司", "91370100MA949D4H6D 发票专用章", SealShape.oval, False, "发票专用章"),
+    ("全国统一发票监制章", "", SealShape.oval, True, "监制"),
+    ("", "国家税务总局 山东省税务局", SealShape.oval, False, "监制"),
+    ("济南舜耕智能装备有限公司", "合询专用章", SealShape.round, False, "合同专用章"),
+    ("李国庆印", "", SealShape.square, False, "personal"),
+    ("济南市历下区市场监督管理局", "", SealShape.round, False, "公章"),
+])
+def test_seal_kind(arc: str, center: str, shape: SealShape, top: bool, kind: str) -> None:
+    assert seal_kind(arc, center, shape, top) == kind

@@ -1,0 +1,215 @@
+"""Seals in the pipeline: reading with an engine, whose seal it is, missing seals, reused impressions."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from extractors.seals import find_impressions, seal_from_impression
+from models.domain import Applicant, Document, FieldValue, PageText, Seal
+from models.enums import DocumentType, FlagCode, SealShape
+from service.seals import consensus_name, find_seals, name_similarity, reuse_flags, seal_flags, seals_of_party
+from tests.extractors.test_seals import RED, SAMPLES, _paste, _seal_crop, draw_seal, page
+from tests.fakes import FakeEngine
+
+SELLER = "山东泺源云计算有限公司"
+SELLER_ID = "91370100MA949D4H6D"
+
+
+def seal(page_no: int = 1, arc: str = SELLER, tax_id: str | None = SELLER_ID, kind: str | None = "发票专用章",
+         confidence: float = 0.9, shape: SealShape = SealShape.oval, sid: str = "s-1") -> Seal:
+    return Seal(id=sid, page=page_no, bbox=(10, 10, 100, 80), shape=shape, arc_text=arc, text=arc, tax_id=tax_id,
+                kind=kind, confidence=confidence)
+
+
+def invoice(kind: str = "paper_special", seller: str = SELLER, seller_id: str = SELLER_ID, pages: list[int] | None = None
+            ) -> Document:
+    pages = pages or [1]
+    return Document(id="d-inv", document_type=DocumentType.vat_invoice, pages=pages, fields={
+        "invoice_kind": FieldValue(value=kind, page=pages[0]),
+        "seller_name": FieldValue(value=seller, page=pages[0], finding_id="f-seller"),
+        "seller_tax_id": FieldValue(value=seller_id, page=pages[0], finding_id="f-sellerid"),
+    })
+
+
+def contract(signature_page: int | None = 2) -> Document:
+    return Document(id="d-con", document_type=DocumentType.contract, pages=[1, 2], facts={"signature_page": signature_page},
+                    fields={"party_a": FieldValue(value="济南舜耕智能装备有限公司", page=1, finding_id="f-a"),
+                            "party_b": FieldValue(value=SELLER, page=1, finding_id="f-b")})
+
+
+APPLICANT = Applicant(name="济南舜耕智能装备有限公司")
+
+
+def codes(flags: list) -> list[str]:
+    return [f.code for f in flags]
+
+
+def test_an_invoice_with_its_sellers_seal_raises_nothing_even_with_ocr_slips() -> None:
+    assert seal_flags([invoice()], [seal(arc="山东深源云计算有限公司", tax_id="91370100MA949D4H60")], APPLICANT) == []
+
+
+def test_an_invoice_without_a_seller_seal_is_flagged_and_the_supervision_mark_does_not_count() -> None:
+    flags = seal_flags([invoice()], [seal(arc="全国统一发票监制章", kind="监制", tax_id=None)], APPLICANT)
+    assert codes(flags) == [FlagCode.seal_missing]
+    assert flags[0].evidence == ["f-seller"]
+
+
+def test_a_fully_digital_invoice_needs_no_seal() -> None:
+    assert seal_flags([invoice(kind="fully_digital")], [], APPLICANT) == []
+
+
+def test_a_seal_of_another_company_is_a_text_mismatch_with_evidence() -> None:
+    flags = seal_flags([invoice()], [seal(arc="天津君和缘商贸有限公司", tax_id=None, sid="s-x")], APPLICANT)
+    assert codes(flags) == [FlagCode.seal_text_mismatch]
+    f = flags[0]
+    assert f.evidence == ["s-x", "f-seller"] and f.values["seal_text"] == "天津君和缘商贸有限公司"
+    assert f.values["expected"] == SELLER
+
+
+def test_an_unreadable_seal_is_not_called_a_mismatch() -> None:
+    assert seal_flags([invoice()], [seal(arc="月限公", tax_id=None, confidence=0.6)], APPLICANT) == []
+
+
+def test_a_different_tax_id_on_the_seal_is_flagged() -> None:
+    flags = seal_flags([invoice()], [seal(tax_id="91120222079642398Y", sid="s-t")], APPLICANT)
+    assert codes(flags) == [FlagCode.seal_tax_id_mismatch]
+    assert flags[0].evidence == ["s-t", "f-sellerid"] and flags[0].values["seal_tax_id"] == "91120222079642398Y"
+
+
+def test_a_contract_signature_page_without_seals_is_flagged() -> None:
+    assert codes(seal_flags([contract()], [], APPLICANT)) == [FlagCode.seal_missing]
+    both = [seal(2, "济南舜耕智能装备有限公司", None, "合同专用章", shape=SealShape.round, sid="s-a"),
+            seal(2, SELLER, None, "合同专用章", shape=SealShape.round, sid="s-b")]
+    assert seal_flags([contract()], both, APPLICANT) == []
+    stranger = [*both[:1], seal(2, "天津君和缘商贸有限公司", None, "合同专用章", shape=SealShape.round, sid="s-c")]
+    assert codes(seal_flags([contract()], stranger, APPLICANT)) == [FlagCode.seal_text_mismatch]
+
+
+def test_the_application_forms_seal_must_be_the_applicants() -> None:
+    form = Document(id="d-form", document_type=DocumentType.application_form, pages=[1])
+    ok = [seal(1, "济南舜耕智能装备有限公司", None, "公章", shape=SealShape.round)]
+    bad = [seal(1, "济南明湖数码软件有限公司", None, "公章", shape=SealShape.round)]
+    assert seal_flags([form], ok, APPLICANT) == []
+    assert codes(seal_flags([form], bad, APPLICANT)) == [FlagCode.seal_text_mismatch]
+
+
+def test_seals_of_party_tolerates_ocr_slips_and_ignores_the_supervision_mark() -> None:
+    seals = [seal(arc="南舜耕智能装备有限公司", sid="s-1"), seal(arc=SELLER, sid="s-2"),
+             seal(arc="济南舜耕智能装备有限公司", kind="监制", sid="s-3")]
+    assert [s.id for s in seals_of_party(seals, "济南舜耕智能装备有限公司")] == ["s-1"]
+    assert seals_of_party(seals, None) == []
+    assert name_similarity(seals[0], "济南舜耕智能装备有限公司") > 85
+
+
+def test_the_readings_agree_on_the_name_turned_into_order() -> None:
+    readings = [("京中导开源科技有限公司北", 0.9), ("北京中导开源科技有限公司", 0.95), ("有限公司北京中导开源科技", 0.8)]
+    assert consensus_name(readings)[0] == "北京中导开源科技有限公司"
+    assert consensus_name([]) == ("", 0.0)
+
+
+# --- reuse ----------------------------------------------------------------------------------------
+
+
+def _seal_of(image: np.ndarray, page_no: int) -> Seal:
+    imp = find_impressions(image)[0]
+    return seal_from_impression(image, imp, page_no, 1.0, [], arc_text=SELLER)
+
+
+def test_one_impression_pasted_onto_two_documents_is_flagged() -> None:
+    crop = _seal_crop()
+    a = _seal_of(_paste(crop, (100, 120)), 3)
+    b = _seal_of(_paste(crop, (640, 500)), 7)
+    [flag] = reuse_flags([a, b])
+    assert flag.code == FlagCode.reused_seal_impression and flag.pages == [3, 7]
+    assert set(flag.evidence) == {a.id, b.id} and flag.severity == "high"
+
+
+def test_two_genuine_stampings_of_one_seal_are_not_flagged() -> None:
+    a_img, b_img = page(), page()
+    draw_seal(a_img, (400, 500), (110, 110), seed=1)
+    draw_seal(b_img, (380, 520), (112, 112), angle=4.0, seed=2)
+    assert reuse_flags([_seal_of(a_img, 1), _seal_of(cv2.GaussianBlur(b_img, (3, 3), 0), 2)]) == []
+
+
+def test_the_sample_dossiers_seals_are_not_copies_of_each_other() -> None:
+    # the sample's seller seal, stamped on the scanned and on the photographed invoice
+    scan = cv2.imread(str(SAMPLES / "06_发票扫描.png"))
+    seals = [seal_from_impression(scan, imp, 10, 1.0, []) for imp in find_impressions(scan)]
+    licence = cv2.imread(str(SAMPLES / "02_营业执照.jpg"))
+    seals += [seal_from_impression(licence, imp, 4, 1.0, []) for imp in find_impressions(licence)]
+    assert reuse_flags(seals) == []
+
+
+# --- reading --------------------------------------------------------------------------------------
+
+
+def test_find_seals_reports_a_seal_the_engine_cannot_read() -> None:
+    img = page()
+    draw_seal(img, (400, 500), (110, 110))
+    text = PageText(page=5, width=800, height=1000)
+    [s] = find_seals(img, text, 1.0, FakeEngine)
+    assert s.page == 5 and s.shape == SealShape.round and s.arc_text == "" and s.crop_png and s.mask
+
+
+def test_find_seals_takes_the_horizontal_lines_from_the_page_text() -> None:
+    img = page()
+    draw_seal(img, (400, 500), (110, 110))
+    from models.domain import TextLine
+    lines = [TextLine(text="合同专用章", bbox=(360, 540, 440, 560))]
+    [s] = find_seals(img, PageText(page=1, width=800, height=1000, lines=lines), 1.0, FakeEngine)
+    assert s.kind == "合同专用章"
+
+
+@pytest.mark.ocr
+def test_the_sample_invoice_seal_is_read() -> None:
+    from service.ocr.engine import get_engine
+
+    img = cv2.imread(str(SAMPLES / "06_发票扫描.png"))
+    seals = find_seals(img, PageText(page=10, width=img.shape[1], height=img.shape[0]), 1.0,
+                       lambda: get_engine("rapidocr"))
+    seller = [s for s in seals if s.kind != "监制"]
+    assert len(seller) == 1 and len(seals) == 2
+    assert name_similarity(seller[0], SELLER) >= 85
+    assert seller[0].tax_id == SELLER_ID and seller[0].kind == "发票专用章"
+
+
+@pytest.mark.ocr
+def test_the_three_seals_of_the_sealcut_image_are_found_and_read(realdocs: Path) -> None:
+    from service.ocr.engine import get_engine
+
+    img = cv2.imread(str(realdocs / "seal" / "sealcut_three_seals_beijing_zhongdao.jpg"))
+    seals = find_seals(img, PageText(page=1, width=img.shape[1], height=img.shape[0]), 1.0,
+                       lambda: get_engine("rapidocr"))
+    assert len(seals) == 3
+    company, finance, personal = sorted(seals, key=lambda s: s.bbox[0])
+    assert name_similarity(company, "北京中导开源科技有限公司") >= 90
+    assert finance.kind == "财务专用章" and "财务专用章" in finance.text
+    assert personal.shape == SealShape.square and personal.arc_text == "李国庆印"
+
+
+@pytest.mark.realdocs
+def test_the_blue_seal_is_found(realdocs: Path) -> None:
+    img = cv2.imread(str(realdocs / "invoice_img" / "paddleocr_kie_guangdong_vat_special_2016_overlay.jpg"))
+    imps = find_impressions(img)
+    assert any(i.color == "blue" and i.center[1] > 0.5 * img.shape[0] for i in imps)
+    assert all(i.color == "blue" for i in imps)  # not the red QR code or the red labels
+
+
+@pytest.mark.realdocs
+def test_no_seals_on_the_unsealed_real_documents(realdocs: Path) -> None:
+    truth = json.loads((realdocs / "truth.json").read_text(encoding="utf-8"))
+    for entry in truth:
+        if entry.get("seal", {}).get("present") is False and entry["file"].endswith((".png", ".jpg")):
+            img = cv2.imread(str(realdocs / entry["file"]))
+            assert find_impressions(img) == [], entry["file"]
+
+
+def test_red_marks_that_are_not_seals_on_a_page_image() -> None:
+    img = page()
+    cv2.rectangle(img, (100, 100), (400, 160), RED, 2)  # an annotation box
+    assert find_seals(img, PageText(page=1, width=800, height=1000), 1.0, FakeEngine) == []
