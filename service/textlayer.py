@@ -29,10 +29,15 @@ class TextLayer:
     lines: list[TextLine] = field(default_factory=list)
     problem: str | None = None  # why the layer cannot be trusted (None: usable)
     chars: int = 0
+    image_coverage: float = 0.0  # share of the page covered by embedded images
 
     @property
     def usable(self) -> bool:
-        return self.problem is None and self.chars >= MIN_TEXT_CHARS
+        """Trust the layer unless it is garbage, or the page is a scan carrying only a few words
+        of text (a stamped page number, a file name) over its picture."""
+        if self.problem is not None or self.chars == 0:
+            return False
+        return self.chars >= MIN_TEXT_CHARS or self.image_coverage < 0.5
 
 
 def assess(text: str, fontnames: list[str]) -> str | None:
@@ -118,4 +123,7 @@ def read_text_layer(page: Any) -> TextLayer:
     problem = assess(text, fontnames)
     visible = len(_CID.sub("x", text).replace(" ", ""))
     lines = [] if problem else _merge_words(words)
-    return TextLayer(lines=lines, problem=problem, chars=visible)
+    area = max(1.0, float(page.width) * float(page.height))
+    covered = sum(max(0.0, (min(i["x1"], page.width) - max(i["x0"], 0)) * (min(i["bottom"], page.height) - max(i["top"], 0)))
+                  for i in page.images)
+    return TextLayer(lines=lines, problem=problem, chars=visible, image_coverage=min(1.0, covered / area))

@@ -184,3 +184,19 @@ def test_image_without_alpha_surprises(tmp_path: Path, settings: Settings) -> No
     pages, _ = _pages(path, settings)
     # transparent pixels are paper, not black
     assert np.all(pages[0].image == 255)  # type: ignore[operator]
+
+
+def test_a_short_but_genuine_text_layer_is_used(realdocs: Path, settings: Settings) -> None:
+    # the template's second page says only 附加条款 and five numbers: still text, not a scan
+    pages, _ = _pages(realdocs / "contract" / "qiyuesuo_contract_template_unsigned_2018.pdf", settings)
+    layer = pages[1].text_layer
+    assert layer is not None and layer.usable
+    assert layer.lines[0].text == "附加条款"
+
+
+def test_a_scan_with_a_few_words_of_text_is_ocrd() -> None:
+    from service.textlayer import TextLayer
+
+    assert not TextLayer(lines=[], chars=5, image_coverage=0.95).usable
+    assert TextLayer(lines=[], chars=5, image_coverage=0.0).usable
+    assert TextLayer(lines=[], chars=500, image_coverage=0.95).usable
