@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from extractors.layout import _sub_bbox
+from extractors.layout import sub_bbox
 from extractors.text import normalize_with_offsets, original_span
 from models.domain import Finding, PageText
 
@@ -241,7 +241,7 @@ def amount_findings(page: PageText) -> list[Finding]:
                     value=line.text[start:end],
                     normalized=format_money(value),
                     page=page.page,
-                    bbox=_sub_bbox(line, start, end),
+                    bbox=sub_bbox(line, start, end),
                     confidence=round(line.confidence, 3),
                     extractor="amounts",
                     detail={"currency_mark": bool(m["yen"]), "wan": bool(m["wan"] or m["wan_only"])},
@@ -261,7 +261,7 @@ def amount_findings(page: PageText) -> list[Finding]:
                     value=line.text[start:end],
                     normalized=format_money(words_value),
                     page=page.page,
-                    bbox=_sub_bbox(line, start, end),
+                    bbox=sub_bbox(line, start, end),
                     confidence=round(line.confidence, 3),
                     extractor="amounts",
                 ).with_id()

@@ -20,7 +20,7 @@ from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.util import filter_spans
 
-from extractors.layout import _sub_bbox
+from extractors.layout import sub_bbox
 from extractors.text import normalize_with_offsets
 from models.domain import Finding, PageText, TextLine
 
@@ -154,7 +154,7 @@ def _line_findings(page: PageText, line: TextLine) -> list[Finding]:
                 value=line.text[start:end],
                 normalized=m.phrase,
                 page=page.page,
-                bbox=_sub_bbox(line, start, end),
+                bbox=sub_bbox(line, start, end),
                 confidence=round(line.confidence * factor, 3),
                 extractor="cloud_wording",
                 detail={"snippet": snippet, "fuzzy": m.distance > 0},

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from extractors.layout import _sub_bbox
+from extractors.layout import sub_bbox
 from extractors.text import normalize_with_offsets, original_span
 from models.domain import Finding, PageText
 
@@ -232,7 +232,7 @@ def code_findings(page: PageText) -> list[Finding]:
                     value=line.text[start:end],
                     normalized=code,
                     page=page.page,
-                    bbox=_sub_bbox(line, start, end),
+                    bbox=sub_bbox(line, start, end),
                     confidence=round(line.confidence, 3),
                     extractor="codes",
                     valid=not problems,

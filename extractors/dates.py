@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from extractors.layout import _sub_bbox, rows
+from extractors.layout import rows, sub_bbox
 from extractors.text import normalize_with_offsets, original_span
 from models.domain import BBox, Finding, PageText, TextLine, union_bbox
 
@@ -210,7 +210,7 @@ def _cross_line_findings(page: PageText) -> list[Finding]:
                     )
             if len(touched) < 2:
                 continue  # found within one line already
-            bbox = union_bbox([_sub_bbox(line, s, e) for line, s, e in touched])
+            bbox = union_bbox([sub_bbox(line, s, e) for line, s, e in touched])
             assert bbox is not None
             confidence = min(line.confidence for line, _, _ in touched) * CROSS_LINE_CONFIDENCE
             out.append(_finding(page, joined[start:end], when, bbox, confidence, embedded))
@@ -228,7 +228,7 @@ def date_findings(page: PageText) -> list[Finding]:
         for start, end, when, embedded in _find(line.text):
             findings.append(
                 _finding(
-                    page, line.text[start:end], when, _sub_bbox(line, start, end), line.confidence, embedded
+                    page, line.text[start:end], when, sub_bbox(line, start, end), line.confidence, embedded
                 )
             )
     findings.extend(_cross_line_findings(page))

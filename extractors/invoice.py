@@ -27,7 +27,7 @@ from extractors.amounts import format_money, parse_amount, parse_amount_words
 from extractors.base import Extraction, Problem
 from extractors.codes import normalize_code, tax_id_valid
 from extractors.dates import find_dates
-from extractors.layout import _sub_bbox, cy, height, right_of, v_overlap, value_after_label
+from extractors.layout import cy, height, right_of, sub_bbox, v_overlap, value_after_label
 from extractors.layout_extra import RowString, Token, row_string, text_rows, tokens
 from extractors.text import compact, normalize, normalize_with_offsets, original_span
 from models.domain import BBox, LineItem, PageText, TextLine, union_bbox
@@ -237,7 +237,7 @@ def _read_after(page: PageText, line: TextLine, m: re.Match[str], clean: Any,
     if rest.strip():
         value = clean(rest)
         if value:
-            return line, _Value(value, rest.strip(), _sub_bbox(line, rest_start, len(line.text)),
+            return line, _Value(value, rest.strip(), sub_bbox(line, rest_start, len(line.text)),
                                 line.confidence, page.page)
     h = height(line.bbox)
     for other in right_of(page, line, max_gap=6 * h):

@@ -99,7 +99,7 @@ def below(page: PageText, line: TextLine, max_gap: float | None = None) -> list[
     return sorted(out, key=lambda ln: ln.bbox[1])
 
 
-def _sub_bbox(line: TextLine, start: int, end: int) -> BBox:
+def sub_bbox(line: TextLine, start: int, end: int) -> BBox:
     """Approximate box of characters [start, end) of a line, by character share of its width."""
     n = max(1, len(line.text))
     x0, y0, x1, y1 = line.bbox
@@ -129,7 +129,7 @@ def value_after_label(
             rest_start += 1
         vm = value_rx.search(line.text, rest_start)
         if vm and vm.group(0).strip():
-            return Hit(vm.group(0).strip(), _sub_bbox(line, vm.start(), vm.end()), line.confidence, page.page)
+            return Hit(vm.group(0).strip(), sub_bbox(line, vm.start(), vm.end()), line.confidence, page.page)
         candidates: list[TextLine] = []
         if look_right:
             candidates += right_of(page, line, max_gap)[:3]
@@ -142,7 +142,7 @@ def value_after_label(
                 offset = other.text.find(text)
                 return Hit(
                     vm.group(0).strip(),
-                    _sub_bbox(other, offset + vm.start(), offset + vm.end()),
+                    sub_bbox(other, offset + vm.start(), offset + vm.end()),
                     other.confidence,
                     page.page,
                 )
@@ -156,5 +156,5 @@ def search(page: PageText, pattern: str | re.Pattern[str], group: int | str = 0)
     for line in page.lines:
         for m in rx.finditer(line.text):
             start, end = m.span(group)
-            hits.append(Hit(m.group(group), _sub_bbox(line, start, end), line.confidence, page.page))
+            hits.append(Hit(m.group(group), sub_bbox(line, start, end), line.confidence, page.page))
     return hits

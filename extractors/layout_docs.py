@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from extractors.layout import Hit, _sub_bbox, cy, height, right_of, v_overlap
+from extractors.layout import Hit, below, cy, height, right_of, sub_bbox, v_overlap
 from extractors.text import normalize
 from models.domain import BBox, PageText, TextLine, union_bbox
 
@@ -37,7 +37,7 @@ def hit(page: PageText | int, line: TextLine, start: int = 0, end: int | None = 
     """The characters ``[start, end)`` of ``line`` as a ``Hit`` with their approximate box."""
     page_no = page if isinstance(page, int) else page.page
     stop = len(line.text) if end is None else end
-    return Hit(line.text[start:stop].strip(), _sub_bbox(line, start, stop), line.confidence, page_no)
+    return Hit(line.text[start:stop].strip(), sub_bbox(line, start, stop), line.confidence, page_no)
 
 
 def strip_separators(text: str) -> tuple[str, int]:
@@ -88,7 +88,7 @@ def label_candidates(
                 if text:
                     yield Candidate(line, hit(page, other, off, off + len(text)), "right")
         if look_below:
-            for other in below_aligned(page, line, max_gap)[:2]:
+            for other in below(page, line, max_gap)[:2]:
                 text, off = strip_separators(other.text)
                 if text:
                     yield Candidate(line, hit(page, other, off, off + len(text)), "below")
@@ -108,20 +108,6 @@ def first_value(
             if value:
                 return value, cand.value
     return None
-
-
-def below_aligned(page: PageText, line: TextLine, max_gap: float | None = None) -> list[TextLine]:
-    """Lines just below ``line`` that overlap it horizontally, nearest first."""
-    gap = max_gap if max_gap is not None else height(line.bbox) * 3
-    out = [
-        other
-        for other in page.lines
-        if other is not line
-        and other.bbox[1] >= line.bbox[3] - height(line.bbox) * 0.3
-        and other.bbox[1] - line.bbox[3] <= gap
-        and min(other.bbox[2], line.bbox[2]) - max(other.bbox[0], line.bbox[0]) > 0
-    ]
-    return sorted(out, key=lambda ln: ln.bbox[1])
 
 
 def above(page: PageText, line: TextLine, max_gap: float | None = None) -> list[TextLine]:

@@ -26,7 +26,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from rapidfuzz.distance import Levenshtein
 
-from extractors.layout import _sub_bbox
+from extractors.layout import sub_bbox
 from extractors.text import normalize_with_offsets
 from models.domain import BBox, PageText, TextLine
 from models.rulepack import AnnexDomain
@@ -293,7 +293,7 @@ def match_products(pages: list[PageText]) -> list[ProductMatch]:
                 product.name,
                 vendor,
                 page.page,
-                _sub_bbox(line, span.start, span.end),
+                sub_bbox(line, span.start, span.end),
                 line.text[span.start : span.end],
                 round(line.confidence * span.confidence, 3),
             )
@@ -317,7 +317,7 @@ def match_vendors(pages: list[PageText], *, cues: bool = True) -> list[VendorMat
                     vendor.name,
                     vendor.id,
                     page.page,
-                    _sub_bbox(line, span.start, span.end),
+                    sub_bbox(line, span.start, span.end),
                     line.text[span.start : span.end],
                     is_cue,
                 )

@@ -24,11 +24,10 @@ from extractors.codes import (
     registration_number_valid,
 )
 from extractors.dates import find_dates, parse_date
-from extractors.layout import Hit, height, right_of
+from extractors.layout import Hit, below, height, right_of
 from extractors.layout_docs import (
     Candidate,
     any_label,
-    below_aligned,
     continuation,
     hit,
     label_candidates,
@@ -316,7 +315,7 @@ def extract_license(pages: list[PageText]) -> Extraction:
         put("issue_date", _issue_date(pages, authority_label, authority_page))
         if "issue_date" not in ex.fields:
             page = next(p for p in pages if p.page == authority_page)
-            for other in below_aligned(page, authority_label, height(authority_label.bbox) * 4):
+            for other in below(page, authority_label, height(authority_label.bbox) * 4):
                 d = _date_value(other.text)
                 if d:
                     put("issue_date", (d, hit(page, other)))
