@@ -236,9 +236,16 @@ def annex_supported(dossier: Dossier, params: dict[str, Any]) -> Outcome:
     if not marked:
         found = "、".join(r.domain for r in proven.values())
         return Status.needs_review, _pages(forms), [], f"未识别到附表中勾选的项目；材料可证明：{found or '无'}"
-    unsupported = [m["domain"] for m in marked if str(m["domain"]).replace(" ", "") not in proven]
+    # the effects rows (上云成效) describe outcomes the applicant claims; no product proves them
+    effects = {r.domain.replace(" ", "") for r in dossier.annex if r.category == "上云成效"}
+    marked_effects = [m["domain"] for m in marked if str(m["domain"]).replace(" ", "") in effects]
+    unsupported = [m["domain"] for m in marked
+                   if str(m["domain"]).replace(" ", "") not in proven and str(m["domain"]).replace(" ", "") not in effects]
+    note = f"；成效类勾选项（{'、'.join(marked_effects)}）需结合上云效果说明人工判断" if marked_effects else ""
     if unsupported:
-        return Status.needs_review, _pages(forms), [], f"以下勾选项未找到佐证材料：{'、'.join(unsupported)}"
+        return Status.needs_review, _pages(forms), [], f"以下勾选项未找到佐证材料：{'、'.join(unsupported)}{note}"
+    if marked_effects:
+        return Status.needs_review, _pages(forms), [], f"勾选的业务类各项均有佐证材料{note}"
     return Status.met, _pages(forms), [], f"勾选的 {len(marked)} 项均有佐证材料"
 
 

@@ -146,3 +146,20 @@ def test_names_match_despite_bracket_styles_and_one_ocr_slip() -> None:
     assert analysis.same_party("聚光科技（杭州）股份有限公司", "聚光科技(杭州)股份有限公司")
     assert analysis.same_party("济南舜耕智能装备有限公司", "济南舜耕智能装备有限公习")
     assert not analysis.same_party("济南舜耕智能装备有限公司", "济南泰和顺达商贸有限公司")
+
+
+def test_annex_marks_need_proof_and_effects_need_a_person() -> None:
+    from models.domain import AnnexRow
+
+    form = doc(T.application_form, [1], {"annex_marked": [
+        {"domain": "计算资源", "marked": True, "pages": [13]},
+        {"domain": "成本下降", "marked": True, "pages": []},
+    ]}, company_name=APPLICANT)
+    d = dossier([form])
+    d.annex = [AnnexRow(category="基础系统上云", subcategory="IT 资源", domain="计算资源", on_cloud=True, pages=[13]),
+               AnnexRow(category="上云成效", subcategory="应用层面", domain="成本下降", on_cloud=False)]
+    result = next(r for r in checklist.evaluate(d) if r.item_id == "form.annex_supported")
+    assert result.status == Status.needs_review and "成本下降" in result.reason and "未找到" not in result.reason
+    d.annex[0] = d.annex[0].model_copy(update={"on_cloud": False, "pages": []})
+    result = next(r for r in checklist.evaluate(d) if r.item_id == "form.annex_supported")
+    assert "以下勾选项未找到佐证材料：计算资源" in result.reason
