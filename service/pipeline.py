@@ -124,6 +124,18 @@ def _read_text(raw: RawPage, number: int, engine: Callable[[], OcrEngine], cache
     return _Page(info, text, upright, 1.0)
 
 
+def _image_findings(page: _Page, errors: list[ReportError]) -> list[Finding]:
+    out: list[Finding] = []
+    for name, image_fn in registry.IMAGE_EXTRACTORS:
+        try:
+            out.extend(image_fn(page.image, page.text, page.scale))  # type: ignore[arg-type]
+        except Exception as exc:  # noqa: BLE001 - an extractor bug is reported, the run goes on
+            log.exception("image extractor %s failed on page %s", name, page.info.page)
+            errors.append(ReportError(file=page.info.file, page=page.info.file_page, code=ErrorCode.extractor_failed,
+                                      message=f"extractor {name} failed on page {page.info.page}: {exc!r}"))
+    return out
+
+
 def _run_extractor(fn: Callable[..., object], arg: object, where: str, errors: list[ReportError], file: str | None,
                    page: int | None) -> object | None:
     try:
@@ -166,6 +178,9 @@ def check_dossier(paths: list[Path], options: CheckOptions, settings: Settings, 
     files, errors = collect_files(paths, settings)
     flags: list[RiskFlag] = []
     pages: list[_Page] = []
+    seals: list[Seal] = []
+    findings: list[Finding] = []
+    images: dict[int, bytes] = {}
     number = 0
     for source in files:
         for raw in iter_pages(source, settings):
@@ -187,7 +202,17 @@ def check_dossier(paths: list[Path], options: CheckOptions, settings: Settings, 
             number += 1
             if progress:
                 progress("reading", number, 0)
-            pages.append(_read_text(raw, number, get, cache, settings, errors, flags))
+            page = _read_text(raw, number, get, cache, settings, errors, flags)
+            raw.image = None
+            # what only the pixels show (seals, QR codes) and the report's page image are taken
+            # now, so a 300-page dossier never holds more than one page's pixels at a time
+            if page.image is not None:
+                seals.extend(find_seals(page.image, page.text, page.scale, get, cache))
+                findings.extend(_image_findings(page, errors))
+                if options.previews:
+                    images[number] = _preview(page.image)
+                page.image = None
+            pages.append(page)
         if number >= settings.max_pages:
             break
     if not pages and not errors:
@@ -203,25 +228,10 @@ def check_dossier(paths: list[Path], options: CheckOptions, settings: Settings, 
     by_number = {p.info.page: p for p in pages}
 
     # page findings
-    findings: list[Finding] = []
     for p in pages:
         for name, fn in registry.PAGE_EXTRACTORS:
             out = _run_extractor(fn, p.text, f"page {p.info.page} ({name})", errors, p.info.file, p.info.file_page)
             findings.extend(out or [])  # type: ignore[arg-type]
-
-    # what only the page image shows: seals, QR codes
-    seals: list[Seal] = []
-    for p in pages:
-        if p.image is None:
-            continue
-        seals.extend(find_seals(p.image, p.text, p.scale, get, cache))
-        for name, image_fn in registry.IMAGE_EXTRACTORS:
-            try:
-                findings.extend(image_fn(p.image, p.text, p.scale))
-            except Exception as exc:  # noqa: BLE001 - an extractor bug is reported, the run goes on
-                log.exception("image extractor %s failed on page %s", name, p.info.page)
-                errors.append(ReportError(file=p.info.file, page=p.info.file_page, code=ErrorCode.extractor_failed,
-                                          message=f"extractor {name} failed on page {p.info.page}: {exc!r}"))
 
     # documents
     documents: list[Document] = []
@@ -270,7 +280,6 @@ def check_dossier(paths: list[Path], options: CheckOptions, settings: Settings, 
         documents=documents, findings=_unique(findings), seals=seals, checklist=results, annex=annex,
         risk_flags=flags, spending=spending, errors=errors, declared=dict(options.declared),
     )
-    images = {p.info.page: _preview(p.image) for p in pages if options.previews and p.image is not None}
     return CheckOutcome(report=report, page_images=images)
 
 
