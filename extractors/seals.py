@@ -595,6 +595,176 @@ def arc_strips(image: np.ndarray, imp: Impression) -> list[np.ndarray]:
     return strips
 
 
+def _arc_ink(image: np.ndarray, color: SealColor, inpaint: bool) -> np.ndarray:
+    """Seal ink strength 0..1 at the image's own resolution (1: well-inked stroke). Black print
+    shows no seal colour, so where it crosses a character the stroke has a hole; ``inpaint``
+    fills such holes from the ink round them (thin print only: a solid block stays empty)."""
+    s = ink_strength(image, color).astype(np.float32)
+    top = _ink_top(image, color)
+    v = np.clip((s - 12) / max(1.0, top - 12), 0, 1)
+    if inpaint:
+        channel = image[..., 2 if color == SealColor.red else 0].astype(np.float32)
+        dark = (channel < 0.55 * float(np.percentile(channel, 75))) & (s < 40)
+        if dark.any():
+            holes = cv2.dilate(dark.astype(np.uint8) * 255, np.ones((3, 3), np.uint8))
+            filled = cv2.inpaint((v * 255).astype(np.uint8), holes, 2, cv2.INPAINT_TELEA).astype(np.float32) / 255
+            v = np.where(holes > 0, np.minimum(filled, 0.85), v)
+    return v
+
+
+def _band_maps(imp: Impression, d0: float, d1: float, n_cols: int, n_rows: int, t0: float = 0.0,
+               turns: float = 1.0) -> tuple[np.ndarray, np.ndarray, float]:
+    """Sampling grids (x, y) for ``cv2.remap`` of the band between ``d0`` and ``d1`` image pixels
+    inside the rim (measured along the rim's normal, so an oval's band keeps its width), columns at
+    equal arc length along the band's middle from rim parameter ``t0`` clockwise; and that length."""
+    cx, cy, a, b, c, s = _ellipse_frame(imp.center, imp.axes, imp.angle)
+
+    def frame(t: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        ct, st = np.cos(t), np.sin(t)
+        nu, nv = b * ct, a * st  # outward normal of the ellipse in its own frame
+        norm = np.hypot(nu, nv)
+        return a * ct, b * st, nu / norm, nv / norm
+
+    fine = t0 + np.linspace(0, 2 * np.pi * turns, int(2048 * turns) + 2)
+    u, v, nu, nv = frame(fine)
+    mid = (d0 + d1) / 2
+    length = np.concatenate([[0.0], np.cumsum(np.hypot(np.diff(u - mid * nu), np.diff(v - mid * nv)))])
+    t = np.interp(np.linspace(0, length[-1], n_cols, endpoint=False), length, fine)
+    u, v, nu, nv = frame(t)
+    d = np.linspace(d0, d1, n_rows)[:, None]
+    uu, vv = u[None, :] - d * nu[None, :], v[None, :] - d * nv[None, :]
+    return ((cx + uu * c - vv * s).astype(np.float32), (cy + uu * s + vv * c).astype(np.float32),
+            float(length[-1]))
+
+
+def _circular_runs(flags: np.ndarray) -> list[tuple[int, int]]:
+    """(start, length) of the runs of True round a circular array, longest first."""
+    n = len(flags)
+    if flags.all():
+        return [(0, n)]
+    if not flags.any():
+        return []
+    first = int(np.argmin(flags))
+    runs: list[tuple[int, int]] = []
+    start, length = 0, 0
+    for k in range(n + 1):
+        i = (first + k) % n
+        if k < n and flags[i]:
+            if length == 0:
+                start = i
+            length += 1
+        elif length:
+            runs.append((start, length))
+            length = 0
+    return sorted(runs, key=lambda r: -r[1])
+
+
+def _bridged(flags: np.ndarray, max_gap: int) -> np.ndarray:
+    out = flags.copy()
+    for start, length in _circular_runs(~flags):
+        if length <= max_gap:
+            out[(start + np.arange(length)) % len(flags)] = True
+    return out
+
+
+@dataclass(frozen=True)
+class _ArcPlan:
+    rim_in: float  # image pixels inside the rim where the paper under the rim begins
+    text_in: float  # ... and where the name's characters end
+    start: int  # first column (of ``n``) of the name, clockwise
+    length: int  # columns the name spans
+    n: int
+    px_per_col: float
+
+
+def _arc_plans(v: np.ndarray, imp: Impression, n: int = 720) -> list[_ArcPlan]:
+    """Where the name may lie round the ring: the longest runs of angles inked just under the rim
+    (the gaps between characters bridged, the wide gap at the bottom not), with the depth of the
+    characters measured in the middle of each run."""
+    radius = min(imp.axes) / 2
+    d0, d1 = -0.04 * radius, 0.6 * radius
+    rows = max(60, int(d1 - d0))
+    x, y, length = _band_maps(imp, d0, d1, n, rows)
+    ring = cv2.remap(v, x, y, cv2.INTER_LINEAR, borderValue=0)
+    depth = np.linspace(d0, d1, rows)
+    profile = ring.mean(axis=1)
+    peak = int(np.argmax(np.where(depth < 0.2 * radius, profile, -1)))
+    j = peak
+    while j < rows - 1 and profile[j] > 0.12 * profile[peak]:
+        j += 1
+    rim_in = float(depth[j])
+    px_per_col = length / n
+    char = 0.22 * radius / px_per_col  # a character's width in columns, roughly
+    tops = ring[(depth >= rim_in) & (depth < rim_in + 0.2 * radius)]
+    if tops.size == 0:
+        return []
+    angular = tops.max(axis=0)
+    win = max(3, int(char / 4))
+    smooth = np.convolve(np.concatenate([angular[-win:], angular, angular[:win]]), np.ones(win) / win, "same")[win:-win]
+    high = smooth > 0.25 * float(np.percentile(smooth, 90))
+    runs: list[tuple[int, int]] = []
+    for gap in (0.6, 1.2):
+        for start, span in _circular_runs(_bridged(high, int(gap * char)))[:2]:
+            if span == n:  # ink all round: start where there is least
+                start = int(np.argmin(smooth))
+            if span >= 2 * char and all(abs(start - s2) > char / 2 or abs(span - l2) > char / 2 for s2, l2 in runs):
+                runs.append((start, span))
+    plans = []
+    zone = (depth > rim_in) & (depth < rim_in + 0.45 * radius)
+    for start, span in runs:
+        cols = (start + np.arange(int(span * 0.2), int(span * 0.8))) % n
+        across = ring[:, cols].mean(axis=1)
+        top = float(across[zone].max()) if zone.any() else 0.0
+        on = np.nonzero(zone & (across > 0.15 * top))[0]
+        if top <= 0 or not len(on):
+            continue
+        blocks: list[list[int]] = []
+        for r in on.tolist():
+            if blocks and r - blocks[-1][1] <= 3:
+                blocks[-1][1] = r
+            else:
+                blocks.append([r, r])
+        tall = [bl for bl in blocks if depth[bl[1]] - depth[bl[0]] >= 0.08 * radius] or blocks
+        text_in = float(depth[tall[0][1]])
+        if text_in - rim_in < 0.08 * radius:
+            continue
+        plans.append(_ArcPlan(rim_in, text_in, start, span, n, px_per_col))
+    return plans
+
+
+def name_strips(image: np.ndarray, imp: Impression) -> list[list[np.ndarray]]:
+    """The name along the rim of a round or oval seal as whole strips, one group per place the
+    name may lie (best guess first), each group a few variants of one strip (band depth, black
+    print filled in or not) for the recogniser to vote over.
+
+    The ring is unwrapped from the image's own pixels along the rim's normals (an oval's band
+    stays as wide all round, glyphs keep their aspect), starting in the gap before the name's
+    first character so the whole name lies in one strip with a margin at each end.
+    """
+    local, moved = _local(image, imp)
+    plain = _arc_ink(local, imp.color, inpaint=False)
+    filled = None
+    groups = []
+    for plan in _arc_plans(plain, moved):
+        h = plan.text_in - plan.rim_in
+        margin = int(0.8 * h / plan.px_per_col)
+        span = min(plan.n, plan.length + 2 * margin)
+        start = plan.start - (span - plan.length) // 2
+        group = []
+        for fill, lo, hi in ((False, 0.02, 0.06), (True, 0.02, 0.06), (False, 0.06, 0.16), (False, -0.02, 0.0)):
+            if fill and filled is None:
+                filled = _arc_ink(local, imp.color, inpaint=True)
+            d0, d1 = plan.rim_in - lo * h, plan.text_in + hi * h
+            _, _, length = _band_maps(moved, d0, d1, 8, 2, 2 * np.pi * start / plan.n, span / plan.n)
+            cols = int(np.clip(length * 48 / max(1.0, d1 - d0), 16, 1800))
+            x, y, _ = _band_maps(moved, d0, d1, cols, 48, 2 * np.pi * start / plan.n, span / plan.n)
+            band = cv2.remap(filled if fill else plain, x, y, cv2.INTER_CUBIC, borderValue=0)
+            grey = (255 - np.clip(band, 0, 1) * 255).astype(np.uint8)
+            group.append(cv2.cvtColor(grey, cv2.COLOR_GRAY2BGR))
+        groups.append(group)
+    return groups
+
+
 def _gap_middles(bins: np.ndarray, n_angle: int, count: int = 3) -> list[float]:
     """Middles (in polar rows) of the ``count`` longest empty runs of the angular ink profile."""
     empty = bins <= max(1e-6, 0.08 * float(bins.max()))

@@ -26,6 +26,7 @@ from extractors.seals import (
     find_impressions,
     inner_crop,
     mask_similarity,
+    name_strips,
     seal_from_impression,
     square_cells,
 )
@@ -68,6 +69,10 @@ def read_arc(image: np.ndarray, imp: Impression, engine: OcrEngine) -> tuple[str
         if "印" in text[:-1]:  # the seal's 印 closes the name whatever the layout
             text = text.replace("印", "", 1) + "印"
         return text, float(np.mean(scores)) if scores else 0.0
+    best = _read_name_strips(image, imp, engine)
+    if best[0]:
+        return best
+    # no whole name found: read strips started at several angles and let them agree
     readings = []
     for strip in arc_strips(image, imp):
         text, score = engine.recognize(strip)
@@ -75,6 +80,51 @@ def read_arc(image: np.ndarray, imp: Impression, engine: OcrEngine) -> tuple[str
         if text:
             readings.append((text, score))
     return consensus_name(readings)
+
+
+def _read_name_strips(image: np.ndarray, imp: Impression, engine: OcrEngine) -> tuple[str, float]:
+    """The name read from whole-name strips (``name_strips``): each place the name may lie is
+    read in a few variants that vote; the place whose reading is surest, longest and ends as a
+    name ends wins. ("", 0) when no place reads as a name."""
+    chosen: tuple[str, float, float] | None = None
+    for group in name_strips(image, imp):
+        readings = []
+        for strip in group:
+            text, score = engine.recognize(strip)
+            text = _clean_arc(text)
+            if text:
+                readings.append((text, score))
+        text, score = vote(readings)
+        if not text.endswith(NAME_ENDINGS):
+            text = _name_order(text)  # ink all round the ring: the strip may start mid-name
+        if len(_CJK.findall(text)) < 4 or score < 0.5:
+            continue
+        ends = text.endswith(NAME_ENDINGS)
+        merit = score * min(1.0, len(text) / 8) + (0.05 if ends else 0.0)
+        if chosen is None:
+            chosen = (text, score, merit)
+            continue
+        # a longer arc holding the same name that, unlike the other, ends as names end
+        longer = (ends and not chosen[0].endswith(NAME_ENDINGS) and len(text) > len(chosen[0])
+                  and fuzz.partial_ratio(chosen[0], text) >= 85 and score >= 0.8)
+        if longer or merit > chosen[2]:
+            chosen = (text, score, merit)
+    return (chosen[0], chosen[1]) if chosen else ("", 0.0)
+
+
+def vote(readings: list[tuple[str, float]]) -> tuple[str, float]:
+    """The reading most like the others (each weighed by its confidence), with the mean
+    confidence of the readings that agree with it."""
+    if not readings:
+        return "", 0.0
+
+    def like(a: str, b: str) -> float:
+        return 1.0 - Levenshtein.normalized_distance(a, b)
+
+    support = [sum(sc * like(text, other) for other, sc in readings) for text, _ in readings]
+    text = readings[int(np.argmax(support))][0]
+    agree = [sc for other, sc in readings if other == text]
+    return text, float(np.mean(agree))
 
 
 # how the names of companies and authorities end
@@ -189,7 +239,7 @@ def _worth_keeping(text: str) -> bool:
     return len(_CJK.findall(compact)) >= 2 or len(re.findall(r"[0-9A-Z]", compact)) >= 12
 
 
-SEAL_READER_VERSION = "1"  # bump when reading changes, so cached readings are not reused
+SEAL_READER_VERSION = "2"  # bump when reading changes, so cached readings are not reused
 
 
 def find_seals(image: np.ndarray, page: PageText, scale: float, engine: Callable[[], OcrEngine],

@@ -23,6 +23,7 @@ from extractors.seals import (
     impression_mask,
     inner_crop,
     mask_similarity,
+    name_strips,
     seal_kind,
     square_cells,
 )
@@ -144,6 +145,8 @@ def test_reading_crops_are_made_for_each_shape() -> None:
     [imp] = find_impressions(img)
     strips = arc_strips(img, imp)
     assert strips and all(s.shape[0] == 48 and s.shape[1] > 100 and s.ndim == 3 for s in strips)
+    groups = name_strips(img, imp)
+    assert all(s.shape[0] == 48 and s.ndim == 3 for g in groups for s in g)
     inner = inner_crop(img, imp)
     assert inner.shape == (480, 480, 3) and (inner < 128).any()
     square = page()
