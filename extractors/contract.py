@@ -91,7 +91,7 @@ def _find_parties(pages: list[PageText]) -> dict[str, Any]:
                 if names:
                     break
             if names:
-                # an organisation's name beats a person's or a placeholder
+                # an organisation's name beats a person's name or a blank to fill in
                 org = [n for n in names if _ORG.search(n[0])]
                 found[key] = (org or names)[0]
                 found[key + "_role"] = role
