@@ -612,6 +612,25 @@ def _arc_ink(image: np.ndarray, color: SealColor, inpaint: bool) -> np.ndarray:
     return v
 
 
+def _sharp_ink(image: np.ndarray, color: SealColor, v: np.ndarray) -> np.ndarray:
+    """``v`` (``_arc_ink`` without inpainting) with the strokes' detail taken from the image's
+    brightness. A photo's JPEG keeps colour at half resolution or less, so ink measured by colour
+    alone blurs a small seal's strokes into blots; the brightness channel the ink darkens (green
+    for red ink, red for blue) keeps them sharp. It is trusted only next to seal-coloured ink, and
+    never on black print (dark in every channel), where the colour measure stands."""
+    s = ink_strength(image, color)
+    dark = image[..., 1 if color == SealColor.red else 2].astype(np.float32)
+    inked = s > _THRESHOLD[color]
+    paper = float(np.percentile(dark, 75))
+    full = float(np.percentile(dark[inked], 10)) if np.count_nonzero(inked) > 50 else 0.0
+    lum = np.clip((paper - dark) / max(1.0, paper - full), 0, 1)
+    near = cv2.dilate((v > 0.15).astype(np.uint8), np.ones((3, 3), np.uint8)).astype(np.float32)
+    near = cv2.GaussianBlur(near, (0, 0), 1.0)
+    other = image[..., 2 if color == SealColor.red else 0].astype(np.float32)
+    black = cv2.dilate((other < 0.55 * float(np.percentile(other, 75))).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    return np.where(black, v, np.maximum(v, np.minimum(lum, near))).astype(np.float32)
+
+
 def _band_maps(imp: Impression, d0: float, d1: float, n_cols: int, n_rows: int, t0: float = 0.0,
                turns: float = 1.0) -> tuple[np.ndarray, np.ndarray, float]:
     """Sampling grids (x, y) for ``cv2.remap`` of the band between ``d0`` and ``d1`` image pixels
@@ -734,8 +753,9 @@ def _arc_plans(v: np.ndarray, imp: Impression, n: int = 720) -> list[_ArcPlan]:
 
 def name_strips(image: np.ndarray, imp: Impression) -> list[list[np.ndarray]]:
     """The name along the rim of a round or oval seal as whole strips, one group per place the
-    name may lie (best guess first), each group a few variants of one strip (band depth, black
-    print filled in or not) for the recogniser to vote over.
+    name may lie (best guess first), each group a few variants of one strip (band depth, ink by
+    colour or sharpened by brightness, black print filled in or not) for the recogniser to vote
+    over.
 
     The ring is unwrapped from the image's own pixels along the rim's normals (an oval's band
     stays as wide all round, glyphs keep their aspect), starting in the gap before the name's
@@ -743,6 +763,7 @@ def name_strips(image: np.ndarray, imp: Impression) -> list[list[np.ndarray]]:
     """
     local, moved = _local(image, imp)
     plain = _arc_ink(local, imp.color, inpaint=False)
+    sharp = _sharp_ink(local, imp.color, plain)
     filled = None
     groups = []
     for plan in _arc_plans(plain, moved):
@@ -751,14 +772,16 @@ def name_strips(image: np.ndarray, imp: Impression) -> list[list[np.ndarray]]:
         span = min(plan.n, plan.length + 2 * margin)
         start = plan.start - (span - plan.length) // 2
         group = []
-        for fill, lo, hi in ((False, 0.02, 0.06), (True, 0.02, 0.06), (False, 0.06, 0.16), (False, -0.02, 0.0)):
-            if fill and filled is None:
+        for source, lo, hi in (("sharp", 0.02, 0.06), ("filled", 0.02, 0.06), ("sharp", 0.06, 0.16),
+                               ("sharp", -0.02, 0.0), ("plain", 0.02, 0.06)):
+            if source == "filled" and filled is None:
                 filled = _arc_ink(local, imp.color, inpaint=True)
             d0, d1 = plan.rim_in - lo * h, plan.text_in + hi * h
             _, _, length = _band_maps(moved, d0, d1, 8, 2, 2 * np.pi * start / plan.n, span / plan.n)
             cols = int(np.clip(length * 48 / max(1.0, d1 - d0), 16, 1800))
             x, y, _ = _band_maps(moved, d0, d1, cols, 48, 2 * np.pi * start / plan.n, span / plan.n)
-            band = cv2.remap(filled if fill else plain, x, y, cv2.INTER_CUBIC, borderValue=0)
+            ink = {"sharp": sharp, "filled": filled, "plain": plain}[source]
+            band = cv2.remap(ink, x, y, cv2.INTER_CUBIC, borderValue=0)
             grey = (255 - np.clip(band, 0, 1) * 255).astype(np.uint8)
             group.append(cv2.cvtColor(grey, cv2.COLOR_GRAY2BGR))
         groups.append(group)

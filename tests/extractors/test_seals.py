@@ -15,6 +15,8 @@ import pytest
 
 from extractors.seals import (
     MASK_SIDE,
+    _arc_ink,
+    _sharp_ink,
     arc_strips,
     decode_mask,
     encode_mask,
@@ -156,6 +158,21 @@ def test_reading_crops_are_made_for_each_shape() -> None:
         cv2.line(square, (x, y + 14), (x + 28, y + 14), RED, 4)
     [sq] = find_impressions(square)
     assert len(square_cells(square, sq)) == 4
+
+
+def test_the_sharp_ink_keeps_stroke_detail_the_colour_blurs_but_not_black_print() -> None:
+    img = np.full((60, 60, 3), 245, np.uint8)
+    cv2.line(img, (10, 30), (50, 30), (120, 110, 230), 1)  # a thin stroke of light red ink
+    cv2.line(img, (30, 10), (30, 50), (20, 20, 20), 3)  # black print across it
+    # a photo's JPEG keeps colour at a lower resolution than brightness: smear the colour only
+    ycc = cv2.cvtColor(img, cv2.COLOR_BGR2YCrCb)
+    ycc[..., 1:] = cv2.GaussianBlur(ycc[..., 1:], (0, 0), 2.5)
+    photo = cv2.cvtColor(ycc, cv2.COLOR_YCrCb2BGR)
+    plain = _arc_ink(photo, SealColor.red, inpaint=False)
+    sharp = _sharp_ink(photo, SealColor.red, plain)
+    assert (sharp >= plain - 1e-6).all()
+    assert sharp[30, 15] > plain[30, 15] + 0.1  # the stroke comes back at full strength
+    assert np.allclose(sharp[10:20, 29:32], plain[10:20, 29:32])  # black print is not seal ink
 
 
 def test_the_mask_round_trips_and_the_fingerprint_is_stable() -> None:
