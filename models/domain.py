@@ -130,6 +130,14 @@ class Document(BaseModel):
         fv = self.fields.get(name)
         return fv.value if fv else None
 
+    def evidence(self, *names: str) -> list[str]:
+        """Finding ids behind the named fields: the evidence a flag or checklist item cites."""
+        return [fv.finding_id for n in names if (fv := self.fields.get(n)) is not None and fv.finding_id]
+
+    def field_pages(self, *names: str) -> list[int]:
+        """Pages the named fields were read on; the document's pages when none was read."""
+        return sorted({self.fields[n].page for n in names if n in self.fields}) or list(self.pages)
+
 
 class Seal(BaseModel):
     """One seal impression on a page, with what it says and what identifies the impression."""

@@ -96,13 +96,8 @@ def identify_applicant(documents: list[Document], given_name: str | None) -> App
     return Applicant(name=None, credit_code=credit_code, source="not found")
 
 
-def _field_evidence(doc: Document, *names: str) -> list[str]:
-    return [doc.fields[n].finding_id for n in names if n in doc.fields and doc.fields[n].finding_id]  # type: ignore[misc]
 
 
-def _field_pages(doc: Document, *names: str) -> list[int]:
-    pages = sorted({doc.fields[n].page for n in names if n in doc.fields})
-    return pages or doc.pages
 
 
 def invoice_flags_and_spending(
@@ -126,7 +121,7 @@ def invoice_flags_and_spending(
             first = seen[key]
             flags.append(RiskFlag(
                 code=FlagCode.duplicate_invoice, severity=Severity.high, pages=sorted(set(first.pages + doc.pages)),
-                evidence=_field_evidence(first, "invoice_number") + _field_evidence(doc, "invoice_number"),
+                evidence=first.evidence("invoice_number") + doc.evidence("invoice_number"),
                 message=f"发票 {key} 在材料中出现两次（第 {first.pages[0]} 页与第 {doc.pages[0]} 页），只计一次",
                 values={"invoice_key": key, "pages": [first.pages[0], doc.pages[0]]},
             ))
@@ -135,15 +130,15 @@ def invoice_flags_and_spending(
             seen[key] = doc
         if issued and issued > today:
             flags.append(RiskFlag(
-                code=FlagCode.date_in_future, severity=Severity.high, pages=_field_pages(doc, "issue_date"),
-                evidence=_field_evidence(doc, "issue_date"),
+                code=FlagCode.date_in_future, severity=Severity.high, pages=doc.field_pages("issue_date"),
+                evidence=doc.evidence("issue_date"),
                 message=f"开票日期 {issued.isoformat()} 晚于检查日期 {today.isoformat()}",
                 values={"issue_date": issued.isoformat(), "checked_on": today.isoformat()},
             ))
         if cutoff and issued and issued < cutoff:
             flags.append(RiskFlag(
-                code=FlagCode.date_before_cutoff, severity=Severity.medium, pages=_field_pages(doc, "issue_date"),
-                evidence=_field_evidence(doc, "issue_date"),
+                code=FlagCode.date_before_cutoff, severity=Severity.medium, pages=doc.field_pages("issue_date"),
+                evidence=doc.evidence("issue_date"),
                 message=f"开票日期 {issued.isoformat()} 早于政策起算日 {cutoff.isoformat()}，该发票不计入上云支出",
                 values={"issue_date": issued.isoformat(), "cutoff": cutoff.isoformat()},
             ))
@@ -151,8 +146,8 @@ def invoice_flags_and_spending(
                 counted, reason = False, f"issued {issued.isoformat()}, before the cut-off {cutoff.isoformat()}"
         if applicant.name and buyer and not same_party(buyer, applicant.name):
             flags.append(RiskFlag(
-                code=FlagCode.buyer_not_applicant, severity=Severity.high, pages=_field_pages(doc, "buyer_name"),
-                evidence=_field_evidence(doc, "buyer_name"),
+                code=FlagCode.buyer_not_applicant, severity=Severity.high, pages=doc.field_pages("buyer_name"),
+                evidence=doc.evidence("buyer_name"),
                 message=f"发票购买方“{buyer}”不是申报企业“{applicant.name}”",
                 values={"buyer_name": buyer, "applicant": applicant.name},
             ))
@@ -190,7 +185,7 @@ def region_flags(documents: list[Document], pack: RulePack) -> list[RiskFlag]:
         if registered is False and pack.region:
             flags.append(RiskFlag(
                 code=FlagCode.not_registered_in_region, severity=Severity.high,
-                pages=_field_pages(doc, "credit_code", "address"), evidence=_field_evidence(doc, "credit_code", "address"),
+                pages=doc.field_pages("credit_code", "address"), evidence=doc.evidence("credit_code", "address"),
                 message=f"营业执照显示企业不在{pack.region.name}注册（统一社会信用代码行政区划 {doc.facts.get('division') or '?'}，住所 {doc.value('address') or '?'}）",
                 values={"division": doc.facts.get("division"), "address": doc.value("address")},
             ))
@@ -225,7 +220,7 @@ def applicant_flags(documents: list[Document], applicant: Applicant) -> list[Ris
                 flags.append(RiskFlag(
                     code=FlagCode.applicant_mismatch, severity=Severity.high,
                     pages=sorted({form.fields["company_name"].page, lic.fields["company_name"].page}),
-                    evidence=_field_evidence(form, "company_name") + _field_evidence(lic, "company_name"),
+                    evidence=form.evidence("company_name") + lic.evidence("company_name"),
                     message=f"申请表企业名称“{a}”与营业执照“{b}”不一致",
                     values={"form": a, "license": b},
                 ))

@@ -34,8 +34,6 @@ def _pages(docs: list[Document]) -> list[int]:
     return sorted({p for d in docs for p in d.pages})
 
 
-def _evidence(doc: Document, *names: str) -> list[str]:
-    return [doc.fields[n].finding_id for n in names if n in doc.fields and doc.fields[n].finding_id]  # type: ignore[misc]
 
 
 @condition("document_present")
@@ -62,7 +60,7 @@ def registered(dossier: Dossier, params: dict[str, Any]) -> Outcome:
     lic = licences[0]
     verdict = registered_in_region(lic, dossier.pack)
     pages = sorted({lic.fields[n].page for n in ("credit_code", "address") if n in lic.fields} or set(lic.pages))
-    evidence = _evidence(lic, "credit_code", "address")
+    evidence = lic.evidence("credit_code", "address")
     detail = f"统一社会信用代码 {lic.value('credit_code') or '未识别'}，住所 {lic.value('address') or '未识别'}"
     if verdict is True:
         return Status.met, pages, evidence, f"营业执照显示在{region}注册（{detail}）"
@@ -81,9 +79,9 @@ def independent(dossier: Dossier, params: dict[str, Any]) -> Outcome:
     entity = lic.value("entity_type") or lic.value("company_name") or ""
     pages = [lic.fields["entity_type"].page] if "entity_type" in lic.fields else lic.pages
     if value is True:
-        return Status.met, pages, _evidence(lic, "entity_type"), f"企业类型：{entity}"
+        return Status.met, pages, lic.evidence("entity_type"), f"企业类型：{entity}"
     if value is False:
-        return Status.failed, pages, _evidence(lic, "entity_type", "company_name"), f"分支机构不具有独立法人资格（{entity}）"
+        return Status.failed, pages, lic.evidence("entity_type", "company_name"), f"分支机构不具有独立法人资格（{entity}）"
     return Status.needs_review, lic.pages, [], "营业执照上的企业类型未能识别，请人工核对"
 
 
@@ -199,7 +197,7 @@ def form_matches_license(dossier: Dossier, params: dict[str, Any]) -> Outcome:
         if not same:
             problems.append(f"{label}：申请表“{a}”，营业执照“{b}”")
     pages = sorted(set(form.pages[:1] + lic.pages))
-    evidence = _evidence(form, "company_name", "credit_code") + _evidence(lic, "company_name", "credit_code")
+    evidence = form.evidence("company_name", "credit_code") + lic.evidence("company_name", "credit_code")
     if problems:
         return Status.failed, pages, evidence, "；".join(problems)
     if not compared:

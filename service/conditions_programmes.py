@@ -61,8 +61,6 @@ def _page_list(pages: list[int]) -> str:
     return "、".join(str(p) for p in pages)
 
 
-def _evidence(doc: Document, *names: str) -> list[str]:
-    return [doc.fields[n].finding_id for n in names if n in doc.fields and doc.fields[n].finding_id]  # type: ignore[misc]
 
 
 def _field_page(doc: Document, name: str) -> int:
@@ -134,7 +132,7 @@ def applicant_kind_of(dossier: Dossier) -> _Kind:
         value = form.value("applicant_kind")
         if value:
             label = str(form.facts.get("applicant_kind_label") or KIND_TITLES.get(value, value))
-            return _Kind(value, label, [_field_page(form, "applicant_kind")], _evidence(form, "applicant_kind"), "form")
+            return _Kind(value, label, [_field_page(form, "applicant_kind")], form.evidence("applicant_kind"), "form")
     declared = dossier.declared.get("applicant_kind", "").strip().lower()
     if declared in KIND_TITLES:
         return _Kind(declared, KIND_TITLES[declared], [], [], "declared")
@@ -184,7 +182,7 @@ def registered_or_represented(dossier: Dossier, params: dict[str, Any]) -> Outco
         return Status.missing, [], [], "未发现营业执照，无法判断注册地"
     verdict = registered_in_region(lic, dossier.pack)
     lic_pages = sorted({lic.fields[n].page for n in ("credit_code", "address") if n in lic.fields} or set(lic.pages))
-    evidence = _evidence(lic, "credit_code", "address", "entity_type")
+    evidence = lic.evidence("credit_code", "address", "entity_type")
     detail = f"统一社会信用代码 {lic.value('credit_code') or '未识别'}，住所 {lic.value('address') or '未识别'}"
     contracts = dossier.of_type(DocumentType.contract)
     name = dossier.applicant.name or lic.value("company_name")
@@ -288,10 +286,10 @@ def telecom_license_held(dossier: Dossier, params: dict[str, Any]) -> Outcome:
         else:
             what = f"{business_type}（含互联网资源协作服务）" if needs_collab else business_type
             passed.append((doc, f"{where}，持证单位 {holder}，业务种类含 {what}，有效期至 {valid_until}"))
-    evidence_of = [e for d in licences for e in _evidence(d, "license_number", "company_name", "valid_until")]
+    evidence_of = [e for d in licences for e in d.evidence("license_number", "company_name", "valid_until")]
     if passed:
         doc, why = passed[0]
-        return (Status.met, doc.pages, _evidence(doc, "license_number", "company_name", "valid_until"),
+        return (Status.met, doc.pages, doc.evidence("license_number", "company_name", "valid_until"),
                 f"{why}，申报截止日 {deadline.isoformat()} 有效{unknown_kind}")
     if unsure:
         return (Status.needs_review, _pages(licences), evidence_of,
@@ -318,7 +316,7 @@ def software_certificate_held(dossier: Dossier, params: dict[str, Any]) -> Outco
         ok = _holder_ok(holder, dossier)
         name = doc.value("software_name") or doc.value("product_name") or ""
         if ok:
-            return (Status.met, doc.pages, _evidence(doc, "certificate_number", "registration_number", "copyright_holder", "holder"),
+            return (Status.met, doc.pages, doc.evidence("certificate_number", "registration_number", "copyright_holder", "holder"),
                     f"第 {_page_list(doc.pages)} 页{title}{('《' + name + '》') if name else ''}，权利人 {holder}{unknown_kind}")
         (wrong if ok is False else unread).append(f"第 {_page_list(doc.pages)} 页{title}" + (f" 权利人“{holder}”" if holder else ""))
     pages = _pages([d for d, _, _ in docs])
@@ -341,7 +339,7 @@ def submitted_by_deadline(dossier: Dossier, params: dict[str, Any]) -> Outcome:
     for form in dossier.of_type(DocumentType.application_form):
         when = _iso(form.value("submission_date"))
         if when:
-            pages, evidence = [_field_page(form, "submission_date")], _evidence(form, "submission_date")
+            pages, evidence = [_field_page(form, "submission_date")], form.evidence("submission_date")
             source = f"第 {_page_list(pages)} 页申报表所署日期"
             break
     if when is None and dossier.declared.get("submission_date"):
@@ -385,7 +383,7 @@ def copyright_or_patent(dossier: Dossier, params: dict[str, Any]) -> Outcome:
         if ok is not False:
             status = Status.met if ok else Status.needs_review
             tail = "" if ok else "，著作权人未能识别，请人工核对"
-            return (status, doc.pages, _evidence(doc, "registration_number", "copyright_holder", "software_name"),
+            return (status, doc.pages, doc.evidence("registration_number", "copyright_holder", "software_name"),
                     f"第 {_page_list(doc.pages)} 页软件著作权登记证书 {number}《{name}》，著作权人 {holder or '未识别'}{tail}")
         wrong.append(f"第 {_page_list(doc.pages)} 页软件著作权登记证书的著作权人“{holder}”不是申报企业")
     phrases = [compact(p) for p in params.get("patent_phrases", ["专利证书"])]
@@ -410,7 +408,7 @@ def test_report_by_testing_body(dossier: Dossier, params: dict[str, Any]) -> Out
         body = doc.value("testing_body")
         product = doc.value("product")
         where = f"第 {_page_list(doc.pages)} 页测试报告 {doc.value('report_number') or ''}".rstrip()
-        evidence = _evidence(doc, "testing_body", "product", "report_number")
+        evidence = doc.evidence("testing_body", "product", "report_number")
         if not body:
             return Status.needs_review, doc.pages, evidence, f"{where}未能识别出具报告的测试机构，请人工核对"
         if product and products and not any(_same_product(product, p) for p in products):
@@ -491,7 +489,7 @@ def figure_of(dossier: Dossier, name: str) -> FigureValue | None:
         if declared and abs(declared[0] - value) > Decimal("1"):
             notes.append(f"申报企业声明为 {_show(*declared)}")
         source = f"第 {page} 页" + (f"，第 {_page_list(same)} 页相同" if same else "")
-        evidence = _evidence(doc, name) + [e for d, _ in found[1:] for e in _evidence(d, name)]
+        evidence = doc.evidence(name) + [e for d, _ in found[1:] for e in d.evidence(name)]
         return FigureValue(name, fig.title, value, _show(value, unit), [page, *same], evidence, source, "；".join(notes))
     if declared:
         return FigureValue(name, fig.title, declared[0], _show(*declared), [], [], "申报企业声明")

@@ -24,12 +24,8 @@ CONTRACT_INVOICE_TOLERANCE = Decimal("0.05")
 _PARTIES = ("party_a", "party_b")
 
 
-def _evidence(doc: Document, *names: str) -> list[str]:
-    return [doc.fields[n].finding_id for n in names if n in doc.fields and doc.fields[n].finding_id]  # type: ignore[misc]
 
 
-def _pages(doc: Document, *names: str) -> list[int]:
-    return sorted({doc.fields[n].page for n in names if n in doc.fields}) or doc.pages
 
 
 def _money(text: str | None) -> Decimal | None:
@@ -65,7 +61,7 @@ def buyer_tax_id_flags(documents: list[Document], applicant: Applicant) -> list[
                 and _code(buyer_id) != _code(code):
             flags.append(RiskFlag(
                 code=FlagCode.buyer_not_applicant, severity=Severity.high, pages=[doc.fields["buyer_tax_id"].page],
-                evidence=_evidence(doc, "buyer_name", "buyer_tax_id"),
+                evidence=doc.evidence("buyer_name", "buyer_tax_id"),
                 message=f"发票购买方名称为申报企业，但纳税人识别号 {buyer_id} 与申报企业统一社会信用代码 {code} 不一致",
                 values={"buyer_tax_id": buyer_id, "applicant_credit_code": code},
             ))
@@ -82,8 +78,8 @@ def form_licence_code_flags(documents: list[Document]) -> list[RiskFlag]:
             if a and b and _code(a) != _code(b):
                 flags.append(RiskFlag(
                     code=FlagCode.applicant_mismatch, severity=Severity.high,
-                    pages=sorted(set(_pages(form, "credit_code") + _pages(lic, "credit_code"))),
-                    evidence=_evidence(form, "credit_code") + _evidence(lic, "credit_code"),
+                    pages=sorted(set(form.field_pages("credit_code") + lic.field_pages("credit_code"))),
+                    evidence=form.evidence("credit_code") + lic.evidence("credit_code"),
                     message=f"申请表统一社会信用代码 {a} 与营业执照 {b} 不一致",
                     values={"form_credit_code": a, "license_credit_code": b},
                 ))
@@ -123,7 +119,7 @@ def contract_party_flags(documents: list[Document], applicant: Applicant) -> lis
                 continue  # one party not read: the applicant may be the other
             flags.append(RiskFlag(
                 code=FlagCode.contract_party_not_applicant, severity=Severity.high,
-                pages=_pages(doc, *_PARTIES), evidence=_evidence(doc, *_PARTIES),
+                pages=doc.field_pages(*_PARTIES), evidence=doc.evidence(*_PARTIES),
                 message=f"合同双方“{names['party_a']}”与“{names['party_b']}”均不是申报企业“{applicant.name}”",
                 values={"party_a": names["party_a"], "party_b": names["party_b"], "applicant": applicant.name},
             ))
@@ -132,8 +128,8 @@ def contract_party_flags(documents: list[Document], applicant: Applicant) -> lis
         if code and licence_code and _code(code) != _code(licence_code):
             flags.append(RiskFlag(
                 code=FlagCode.contract_party_credit_code_mismatch, severity=Severity.high,
-                pages=sorted(set(_pages(doc, f"{side}_credit_code"))),
-                evidence=_evidence(doc, side, f"{side}_credit_code"),
+                pages=sorted(set(doc.field_pages(f"{side}_credit_code"))),
+                evidence=doc.evidence(side, f"{side}_credit_code"),
                 message=f"合同中申报企业“{doc.value(side)}”的统一社会信用代码 {code} 与营业执照 {licence_code} 不一致",
                 values={"party": side, "contract_credit_code": code, "license_credit_code": licence_code},
             ))
@@ -193,10 +189,10 @@ def contract_invoice_flags(documents: list[Document], applicant: Applicant) -> l
         share = (excess / contract_total * 100).quantize(Decimal("0.1")) if contract_total else None
         flags.append(RiskFlag(
             code=FlagCode.contract_invoice_amount_mismatch, severity=Severity.medium,
-            pages=sorted({p for d in contracts for p in _pages(d, "amount")}
-                         | {p for d in invoices for p in _pages(d, "grand_total")}),
-            evidence=[e for d in contracts for e in _evidence(d, "amount")]
-            + [e for d in invoices for e in _evidence(d, "grand_total")],
+            pages=sorted({p for d in contracts for p in d.field_pages("amount")}
+                         | {p for d in invoices for p in d.field_pages("grand_total")}),
+            evidence=[e for d in contracts for e in d.evidence("amount")]
+            + [e for d in invoices for e in d.evidence("grand_total")],
             message=f"申报企业取得“{provider}”开具的发票合计 {invoice_total:.2f} 元（{len(invoices)} 张），"
                     f"超过与其签订的合同金额 {contract_total:.2f} 元"
                     + (f" {share}%" if share is not None else ""),
@@ -258,8 +254,8 @@ def qr_flags(documents: list[Document], findings: list[Finding]) -> list[RiskFla
             listed = "；".join(f"{_LABELS[k]} 印刷 {v['printed']}，二维码 {v['qr']}" for k, v in diffs.items())
             flags.append(RiskFlag(
                 code=FlagCode.invoice_qr_mismatch, severity=Severity.high,
-                pages=sorted({qr.page, *_pages(doc, *diffs)}),
-                evidence=[qr.id, *_evidence(doc, *diffs)],
+                pages=sorted({qr.page, *doc.field_pages(*diffs)}),
+                evidence=[qr.id, *doc.evidence(*diffs)],
                 message=f"发票二维码内容与票面印刷不一致：{listed}",
                 values={"payload": qr.value, "differences": diffs},
             ))

@@ -312,14 +312,12 @@ def _readable(seal: Seal) -> bool:
     return len(_CJK.findall(seal.arc_text)) >= 4 and seal.confidence >= READ_CONFIDENCE
 
 
-def _field_evidence(doc: Document, *names: str) -> list[str]:
-    return [fv.finding_id for n in names if (fv := doc.fields.get(n)) is not None and fv.finding_id]
 
 
 def _mismatch(doc: Document, seal: Seal, expected: str, field: str, role: str) -> RiskFlag:
     return RiskFlag(
         code=FlagCode.seal_text_mismatch, severity=Severity.high, pages=[seal.page],
-        evidence=[seal.id, *_field_evidence(doc, field)],
+        evidence=[seal.id, *doc.evidence(field)],
         message=f"第 {seal.page} 页印章文字“{seal.arc_text}”与{role}“{expected}”不符",
         values={"document": doc.id, "seal": seal.id, "seal_text": seal.arc_text, "expected": expected,
                 "field": field, "similarity": round(name_similarity(seal, expected))},
@@ -331,7 +329,7 @@ def _invoice_flags(doc: Document, on_doc: list[Seal]) -> list[RiskFlag]:
         return []  # a 数电票 carries only the tax bureau's mark, by design
     if not on_doc:
         return [RiskFlag(code=FlagCode.seal_missing, severity=Severity.medium, pages=doc.pages,
-                         evidence=_field_evidence(doc, "seller_name"),
+                         evidence=doc.evidence("seller_name"),
                          message=f"第 {doc.pages[0]} 页发票未见销售方发票专用章", values={"document": doc.id})]
     seller, seller_id = doc.value("seller_name"), doc.value("seller_tax_id")
     flags = []
@@ -349,7 +347,7 @@ def _invoice_flags(doc: Document, on_doc: list[Seal]) -> list[RiskFlag]:
         if distance >= 2:
             flags.append(RiskFlag(
                 code=FlagCode.seal_tax_id_mismatch, severity=Severity.high, pages=[seal.page],
-                evidence=[seal.id, *_field_evidence(doc, "seller_tax_id")],
+                evidence=[seal.id, *doc.evidence("seller_tax_id")],
                 message=f"第 {seal.page} 页发票专用章上的税号 {seal.tax_id} 与销售方纳税人识别号 {seller_id} 不符",
                 values={"document": doc.id, "seal": seal.id, "seal_tax_id": seal.tax_id, "expected": seller_id},
             ))
@@ -360,7 +358,7 @@ def _contract_flags(doc: Document, on_doc: list[Seal]) -> list[RiskFlag]:
     signature_page = doc.facts.get("signature_page")
     if signature_page is not None and not [s for s in on_doc if s.page == signature_page]:
         return [RiskFlag(code=FlagCode.seal_missing, severity=Severity.medium, pages=[signature_page],
-                         evidence=_field_evidence(doc, "party_a", "party_b"),
+                         evidence=doc.evidence("party_a", "party_b"),
                          message=f"第 {signature_page} 页合同签署处未见印章", values={"document": doc.id})]
     parties = {k: v for k in ("party_a", "party_b") if (v := doc.value(k))}
     flags = []
