@@ -276,17 +276,18 @@ def _pdf_pages(source: SourceFile, settings: Settings) -> Iterator[RawPage | Rep
                     layer = TextLayer(lines=[], problem=f"text layer not readable: {exc}")
             elif text_error:
                 layer = TextLayer(lines=[], problem=text_error)
-            scale = settings.preview_dpi / 72
-            max_pixels = settings.max_image_megapixels * 1_000_000
-            if width * height * scale * scale > max_pixels:
-                scale = (max_pixels / (width * height)) ** 0.5
-            try:
-                image = pil_to_bgr(page.render(scale=scale).to_pil())
-            except Exception as exc:  # noqa: BLE001
-                yield _err(ErrorCode.corrupt_page, f"page {index + 1} could not be rendered: {exc}", source.name, index + 1)
-                continue
-            yield RawPage(file=source.name, file_page=index + 1, kind="pdf", width=float(width), height=float(height),
-                          image=image, image_scale=scale, text_layer=layer, pdf_page_render=page)
+            raw = RawPage(file=source.name, file_page=index + 1, kind="pdf", width=float(width), height=float(height),
+                          text_layer=layer, pdf_page_render=page)
+            # A page read from its text layer is rendered here, at preview resolution, for seals and
+            # the report; a page that needs OCR is rendered once, at OCR resolution, by the reader.
+            if layer is not None and layer.usable:
+                try:
+                    raw.image, raw.image_scale = render_pdf_page(raw, settings.preview_dpi, settings)
+                except Exception as exc:  # noqa: BLE001 - pdfium errors for one broken page
+                    yield _err(ErrorCode.corrupt_page, f"page {index + 1} could not be rendered: {exc}",
+                               source.name, index + 1)
+                    continue
+            yield raw
     finally:
         if plumber is not None:
             plumber.close()

@@ -105,7 +105,12 @@ def _read_text(raw: RawPage, number: int, engine: Callable[[], OcrEngine], cache
         ))
     image = raw.image
     if raw.kind == "pdf":
-        image, _ = render_pdf_page(raw, settings.ocr_dpi, settings)
+        try:
+            image, _ = render_pdf_page(raw, settings.ocr_dpi, settings)
+        except Exception as exc:  # noqa: BLE001 - pdfium errors for one broken page
+            errors.append(ReportError(file=raw.file, page=raw.file_page, code=ErrorCode.corrupt_page,
+                                      message=f"page {raw.file_page} could not be rendered: {exc}"))
+            return _Page(info, PageText(page=number, width=raw.width, height=raw.height), None, 1.0)
     assert image is not None
     info.image_sha256 = image_hash(image)
     try:

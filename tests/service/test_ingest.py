@@ -175,6 +175,8 @@ def test_garbled_text_layer_is_detected(realdocs: Path, settings: Settings) -> N
     layer = pages[0].text_layer
     assert layer is not None and not layer.usable
     assert "Unicode" in (layer.problem or "")
+    # a page bound for OCR is rendered once, at OCR resolution, by the reader, not here as well
+    assert pages[0].image is None
 
 
 def test_image_without_alpha_surprises(tmp_path: Path, settings: Settings) -> None:
