@@ -203,55 +203,26 @@ def extract_license(pages: list[PageText]) -> Extraction:
             value, h = found
             ex.set_field(field, value, h.page, h.bbox, h.confidence, name, raw=h.text)
 
-    code = _read_code(pages, ["统一社会信用代码", "信用代码"], "credit_code")
-    if code:
-        value = normalize_code(code[0])
-        valid = credit_code_valid(value)
-        ex.set_field(
-            "credit_code",
-            value,
-            code[1].page,
-            code[1].bbox,
-            code[1].confidence,
-            name,
-            raw=code[1].text,
-            valid=valid,
-        )
+    # new licences print an 18-character credit code; old ones a 15-digit 注册号 with its own check
+    for field, labels, is_valid, why in (
+        ("credit_code", ["统一社会信用代码", "信用代码"], credit_code_valid,
+         lambda v: f"营业执照统一社会信用代码 {v} 校验不通过：{credit_code_problem_words(v)}"),
+        ("registration_number", ["注册号"], registration_number_valid,
+         lambda v: f"营业执照注册号 {v} 校验位不正确（ISO 7064 MOD 11,10）"),
+    ):
+        found = _read_code(pages, labels, field)
+        if not found:
+            continue
+        value, where = normalize_code(found[0]), found[1]
+        valid = is_valid(value)
+        ex.set_field(field, value, where.page, where.bbox, where.confidence, name, raw=where.text, valid=valid)
         if not valid:
-            ex.problems.append(
-                Problem(
-                    FlagCode.credit_code_invalid,
-                    Severity.high,
-                    f"营业执照统一社会信用代码 {value} 校验不通过：{credit_code_problem_words(value)}",
-                    fields=["credit_code"],
-                    values={"credit_code": value, "problems": credit_code_problems(value)},
-                )
-            )
-    else:
-        reg = _read_code(pages, ["注册号"], "registration_number")
-        if reg:
-            value = normalize_code(reg[0])
-            valid = registration_number_valid(value)
-            ex.set_field(
-                "registration_number",
-                value,
-                reg[1].page,
-                reg[1].bbox,
-                reg[1].confidence,
-                name,
-                raw=reg[1].text,
-                valid=valid,
-            )
-            if not valid:
-                ex.problems.append(
-                    Problem(
-                        FlagCode.credit_code_invalid,
-                        Severity.high,
-                        f"营业执照注册号 {value} 校验位不正确（ISO 7064 MOD 11,10）",
-                        fields=["registration_number"],
-                        values={"registration_number": value},
-                    )
-                )
+            values: dict[str, object] = {field: value}
+            if field == "credit_code":
+                values["problems"] = credit_code_problems(value)
+            ex.problems.append(Problem(FlagCode.credit_code_invalid, Severity.high, why(value),
+                                       fields=[field], values=values))
+        break
 
     def company(text: str) -> str | None:
         value = compact(text)

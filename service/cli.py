@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from models.domain import Report
-from models.enums import ErrorCode, Status
+from models.enums import Status
 from service import rulepacks
 from service.reports import FORMATS, render, write_report
 from service.settings import Settings
@@ -116,11 +116,6 @@ def _summary(report: Report, written: list[Path]) -> str:
     return "\n".join(lines)
 
 
-def _unreadable(report: Report) -> bool:
-    """The input could not be read at all: no page came out of it."""
-    return report.summary.pages == 0 or all(
-        e.code in (ErrorCode.file_not_found, ErrorCode.empty_dossier) for e in report.errors
-    ) and report.summary.pages == 0
 
 
 def _cmd_check(args: argparse.Namespace, settings: Settings) -> int:
@@ -165,7 +160,8 @@ def _cmd_check(args: argparse.Namespace, settings: Settings) -> int:
             written.append(path)
         if not args.quiet:
             print(_summary(report, written))
-    return EXIT_INPUT if _unreadable(report) else EXIT_OK
+    # 1 only when nothing could be read at all; a partly unreadable dossier is still a check that ran
+    return EXIT_INPUT if report.summary.pages == 0 else EXIT_OK
 
 
 def _cmd_extract(args: argparse.Namespace, settings: Settings) -> int:

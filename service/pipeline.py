@@ -21,7 +21,6 @@ from extractors import registry
 from extractors.base import Extraction
 from extractors.classify import classify_page, group_documents
 from models.domain import (
-    Applicant,
     Document,
     Finding,
     PageInfo,
@@ -31,7 +30,6 @@ from models.domain import (
     RiskFlag,
     Seal,
     Summary,
-    TextLine,
     stable_id,
 )
 from models.enums import ErrorCode, FlagCode, Severity, Status, TextSource
@@ -306,5 +304,3 @@ def extract_document(path: Path, settings: Settings, *, engine: OcrEngine | None
     """One document, no checklist: pages, type, fields and flags (``evidence-check extract``)."""
     return check_dossier([path], CheckOptions(previews=False), settings, engine=engine)
 
-
-__all__ = ["CheckOptions", "CheckOutcome", "check_dossier", "extract_document", "Applicant", "TextLine"]
