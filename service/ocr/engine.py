@@ -15,6 +15,8 @@ from typing import Protocol
 
 import numpy as np
 
+from service.ocr.ctc import FrameProbs
+
 # ONNX Runtime otherwise writes a device id under $HOME and makes DNS queries for telemetry.
 os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
 
@@ -39,6 +41,13 @@ class OcrEngine(Protocol):
     def recognize(self, crop: np.ndarray) -> tuple[str, float]: ...
 
     def read(self, image: np.ndarray) -> list[OcrBox]: ...
+
+
+class ScoringEngine(OcrEngine, Protocol):
+    """An engine that can also say how likely a given text is on a crop (see ``service.ocr.ctc``):
+    what checking a half-hidden seal name against the names printed on the page needs."""
+
+    def frame_probs(self, crop: np.ndarray) -> FrameProbs: ...
 
 
 class EngineUnavailable(RuntimeError):
@@ -75,6 +84,7 @@ class RapidOcrEngine:
             params["EngineConfig.onnxruntime.intra_op_num_threads"] = threads
         self._engine = RapidOCR(params=params)
         self._lock = threading.Lock()  # ONNX sessions are shared; one page at a time per engine
+        self._classes: dict[str, int] | None = None
         self.id = f"rapidocr-{getattr(rapidocr, '__version__', 'x')}-{self.DET}-{self.REC}"
 
     def detect(self, image: np.ndarray) -> list[Quad]:
@@ -91,6 +101,21 @@ class RapidOcrEngine:
         txts = getattr(out, "txts", None) or ("",)
         scores = getattr(out, "scores", None) or (0.0,)
         return str(txts[0]), float(scores[0])
+
+    def frame_probs(self, crop: np.ndarray) -> FrameProbs:
+        """The recogniser's per-frame character probabilities for ``crop``, prepared as
+        ``recognize`` prepares it (resized to the model's height, padded to its minimum width)."""
+        with self._lock:
+            rec = self._engine._load_rec_model()  # rapidocr's own lazy loader; no download is involved
+            if self._classes is None:
+                self._classes = {ch: i for i, ch in enumerate(rec.postprocess_op.character) if i}
+            _, height, width = rec.rec_image_shape
+            h, w = crop.shape[:2]
+            ratio = max(width / height, w / max(1, h))
+            batch = rec.resize_norm_img(crop, ratio)[np.newaxis].astype(np.float32)
+            probs = np.asarray(rec.session(batch))[0]
+        resized = min(int(height * ratio), int(np.ceil(height * w / max(1, h))))
+        return FrameProbs(probs, self._classes, batch.shape[-1] / len(probs) * w / max(1, resized))
 
     def read(self, image: np.ndarray) -> list[OcrBox]:
         with self._lock:

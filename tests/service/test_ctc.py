@@ -1,0 +1,63 @@
+"""CTC scoring of a given text against a recogniser's per-frame output."""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+import pytest
+
+from service.ocr.ctc import BLANK, FrameProbs, best_alignment, log_likelihood
+
+
+def _collapse(path: tuple[int, ...]) -> tuple[int, ...]:
+    out = [c for i, c in enumerate(path) if c != BLANK and (i == 0 or c != path[i - 1])]
+    return tuple(out)
+
+
+def _brute_force(probs: np.ndarray, labels: list[int]) -> float:
+    """log of the summed probability of every frame path that collapses to ``labels``."""
+    total = 0.0
+    for path in itertools.product(range(probs.shape[1]), repeat=len(probs)):
+        if _collapse(path) == tuple(labels):
+            total += math.prod(probs[t, c] for t, c in enumerate(path))
+    return math.log(total)
+
+
+@pytest.mark.parametrize("labels", [[1], [1, 2], [2, 2], [1, 2, 1], [3, 3, 3]])
+def test_the_forward_algorithm_sums_every_alignment(labels: list[int]) -> None:
+    rng = np.random.default_rng(len(labels) * 7 + sum(labels))
+    probs = rng.dirichlet(np.ones(4), size=6)
+    assert log_likelihood(probs, labels) == pytest.approx(_brute_force(probs, labels), rel=1e-9)
+
+
+def test_more_labels_than_frames_is_impossible() -> None:
+    probs = np.full((2, 3), 1 / 3)
+    assert log_likelihood(probs, [1, 2, 1]) == float("-inf")
+    assert best_alignment(probs, [1, 2, 1]) is None
+
+
+def test_a_repeated_character_needs_a_blank_between_its_two_frames() -> None:
+    # frames: a a a: "aa" can only be a,blank,a whose middle frame is sure it is not blank
+    probs = np.array([[0.0, 1.0], [1e-6, 1.0 - 1e-6], [0.0, 1.0]])
+    assert log_likelihood(probs, [1, 1]) < log_likelihood(probs, [1]) - 10
+
+
+def test_the_best_alignment_says_which_frames_each_character_took() -> None:
+    # 8 frames over classes blank, a, b, c: a a _ _ b _ c c
+    sure = {"a": 1, "b": 2, "c": 3, "_": BLANK}
+    probs = np.full((8, 4), 0.01)
+    for t, ch in enumerate("aa__b_cc"):
+        probs[t, sure[ch]] = 0.97
+    assert best_alignment(probs, [1, 2, 3]) == [(0, 1), (4, 4), (6, 7)]
+    # a character the frames never show still gets a frame of its own, next to where it belongs
+    spans = best_alignment(probs, [1, 3, 2, 3])
+    assert spans is not None and len(spans) == 4 and all(a <= b for a, b in spans)
+    assert [a for a, _ in spans] == sorted(a for a, _ in spans)
+
+
+def test_frame_probs_map_a_text_to_class_ids() -> None:
+    frames = FrameProbs(np.zeros((4, 3)), {"济": 1, "南": 2}, 8.0)
+    assert frames.labels("济南") == [1, 2]
+    assert frames.labels("济X") is None
