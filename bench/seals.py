@@ -79,7 +79,9 @@ def bench_samples(folder: Path) -> tuple[Presence, list[float]]:
             best = max(candidates, key=lambda s: accuracy(s.arc_text, t["text"]), default=None)
             score = accuracy(best.arc_text, t["text"]) if best else 0.0
             scores.append(score)
-            print(f"  p{t['page']:<3} {t['text']:<16} read {best.arc_text if best else '-':<18} accuracy {score:.2f}")
+            hidden = "".join(best.arc_text[i] for i in best.arc_hidden) if best else ""
+            note = f"  ({hidden} hidden under print, confirmed against the printed name)" if hidden else ""
+            print(f"  p{t['page']:<3} {t['text']:<16} read {best.arc_text if best else '-':<18} accuracy {score:.2f}{note}")
     pages = {p for f in truth["files"] for p in f["pages"]}
     for page in sorted(pages):
         presence.add(len(owner_seals(by_page.get(page, []))), expected[page])

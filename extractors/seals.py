@@ -475,8 +475,10 @@ def ink_blobs(image: np.ndarray) -> list[InkBlob]:
 CANON = 256  # the impression is warped so that its rim is a circle of this diameter
 
 
-def _local(image: np.ndarray, imp: Impression) -> tuple[np.ndarray, Impression]:
-    """The part of the page round the impression, and the impression in its coordinates."""
+def local_view(image: np.ndarray, imp: Impression) -> tuple[np.ndarray, Impression]:
+    """The part of the page round the impression, and the impression in its coordinates: all that
+    reading the impression looks at (``name_strips(*local_view(image, imp))`` is
+    ``name_strips(image, imp)``)."""
     h, w = image.shape[:2]
     x0, y0, x1, y1 = imp.bbox
     pad = int(0.1 * max(x1 - x0, y1 - y0)) + 4
@@ -489,7 +491,7 @@ def seal_ink(image: np.ndarray, imp: Impression, size: int = CANON, page_contras
     """The impression's ink, dark on white, warped by ``canonical``. With ``page_contrast`` the
     darkest ink is that of the whole page (a faint seal is not stretched into noise); without, the
     seal's own (its small print stays legible however light the stamping)."""
-    local, moved = _local(image, imp)
+    local, moved = local_view(image, imp)
     top = _ink_top(image, imp.color) if page_contrast else None
     return canonical(ink_image(local, imp.color, top), moved, size)
 
@@ -595,6 +597,13 @@ def arc_strips(image: np.ndarray, imp: Impression) -> list[np.ndarray]:
     return strips
 
 
+def black_print(image: np.ndarray, color: SealColor) -> np.ndarray:
+    """Where print of another colour (black, dark grey) lies: dark even in the channel the seal's
+    ink leaves bright (red for a red seal, blue for a blue one). Seal ink under it cannot be seen."""
+    channel = image[..., 2 if color == SealColor.red else 0].astype(np.float32)
+    return channel < 0.55 * float(np.percentile(channel, 75))
+
+
 def _arc_ink(image: np.ndarray, color: SealColor, inpaint: bool) -> np.ndarray:
     """Seal ink strength 0..1 at the image's own resolution (1: well-inked stroke). Black print
     shows no seal colour, so where it crosses a character the stroke has a hole; ``inpaint``
@@ -603,8 +612,7 @@ def _arc_ink(image: np.ndarray, color: SealColor, inpaint: bool) -> np.ndarray:
     top = _ink_top(image, color)
     v = np.clip((s - 12) / max(1.0, top - 12), 0, 1)
     if inpaint:
-        channel = image[..., 2 if color == SealColor.red else 0].astype(np.float32)
-        dark = (channel < 0.55 * float(np.percentile(channel, 75))) & (s < 40)
+        dark = black_print(image, color) & (s < 40)
         if dark.any():
             holes = cv2.dilate(dark.astype(np.uint8) * 255, np.ones((3, 3), np.uint8))
             filled = cv2.inpaint((v * 255).astype(np.uint8), holes, 2, cv2.INPAINT_TELEA).astype(np.float32) / 255
@@ -626,8 +634,7 @@ def _sharp_ink(image: np.ndarray, color: SealColor, v: np.ndarray) -> np.ndarray
     lum = np.clip((paper - dark) / max(1.0, paper - full), 0, 1)
     near = cv2.dilate((v > 0.15).astype(np.uint8), np.ones((3, 3), np.uint8)).astype(np.float32)
     near = cv2.GaussianBlur(near, (0, 0), 1.0)
-    other = image[..., 2 if color == SealColor.red else 0].astype(np.float32)
-    black = cv2.dilate((other < 0.55 * float(np.percentile(other, 75))).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    black = cv2.dilate(black_print(image, color).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
     return np.where(black, v, np.maximum(v, np.minimum(lum, near))).astype(np.float32)
 
 
@@ -751,7 +758,17 @@ def _arc_plans(v: np.ndarray, imp: Impression, n: int = 720) -> list[_ArcPlan]:
     return plans
 
 
-def name_strips(image: np.ndarray, imp: Impression) -> list[list[np.ndarray]]:
+@dataclass(frozen=True)
+class NameStrip:
+    """The seal's name unwrapped into a straight strip for the recogniser (dark ink on white), and
+    for each of its columns the share of the band hidden under black print, so that a character
+    the recogniser cannot see can be told from one that is not there."""
+
+    image: np.ndarray
+    print_cover: np.ndarray
+
+
+def name_strips(image: np.ndarray, imp: Impression) -> list[list[NameStrip]]:
     """The name along the rim of a round or oval seal as whole strips, one group per place the
     name may lie (best guess first), each group a few variants of one strip (band depth, ink by
     colour or sharpened by brightness, black print filled in or not) for the recogniser to vote
@@ -761,9 +778,10 @@ def name_strips(image: np.ndarray, imp: Impression) -> list[list[np.ndarray]]:
     stays as wide all round, glyphs keep their aspect), starting in the gap before the name's
     first character so the whole name lies in one strip with a margin at each end.
     """
-    local, moved = _local(image, imp)
+    local, moved = local_view(image, imp)
     plain = _arc_ink(local, imp.color, inpaint=False)
     sharp = _sharp_ink(local, imp.color, plain)
+    covered = black_print(local, imp.color).astype(np.float32)
     filled = None
     groups = []
     for plan in _arc_plans(plain, moved):
@@ -783,7 +801,8 @@ def name_strips(image: np.ndarray, imp: Impression) -> list[list[np.ndarray]]:
             ink = {"sharp": sharp, "filled": filled, "plain": plain}[source]
             band = cv2.remap(ink, x, y, cv2.INTER_CUBIC, borderValue=0)
             grey = (255 - np.clip(band, 0, 1) * 255).astype(np.uint8)
-            group.append(cv2.cvtColor(grey, cv2.COLOR_GRAY2BGR))
+            cover = cv2.remap(covered, x, y, cv2.INTER_LINEAR, borderValue=0).mean(axis=0)
+            group.append(NameStrip(cv2.cvtColor(grey, cv2.COLOR_GRAY2BGR), cover))
         groups.append(group)
     return groups
 
@@ -952,8 +971,10 @@ def detect_seals(image: np.ndarray, page: int, scale: float, lines: list[TextLin
 
 
 def seal_from_impression(image: np.ndarray, imp: Impression, page: int, scale: float, lines: list[TextLine],
-                         arc_text: str = "", center_text: str = "", arc_confidence: float = 0.0) -> Seal:
-    """The report's Seal for one impression, with what was read from it."""
+                         arc_text: str = "", center_text: str = "", arc_confidence: float = 0.0,
+                         arc_hidden: list[int] | None = None) -> Seal:
+    """The report's Seal for one impression, with what was read from it (``arc_hidden``: positions
+    in ``arc_text`` of characters hidden under print, confirmed against a printed name)."""
     x0, y0, x1, y1 = (v / scale for v in imp.bbox)
     box: BBox = (round(x0, 1), round(y0, 1), round(x1, 1), round(y1, 1))
     if not center_text:
@@ -971,15 +992,20 @@ def seal_from_impression(image: np.ndarray, imp: Impression, page: int, scale: f
     use = kind if kind in SEAL_KINDS[:4] else _kind_words(center_text)
     text = " ".join(t for t in (arc_text, use) if t).strip() or center_text
     mask = impression_mask(image, imp)
-    base = 0.5 + 0.4 * imp.coverage * min(1.0, imp.inside / 0.9)
-    confidence = base if not arc_text else 0.5 * base + 0.5 * arc_confidence
     return Seal(
         id=stable_id("s", page, tuple(round(v) for v in box)), page=page, bbox=box, shape=imp.shape,
-        color=imp.color, text=text, kind=kind, confidence=round(confidence, 2),
-        arc_text=arc_text, center_text=center_text, tax_id=tax_id,
+        color=imp.color, text=text, kind=kind, confidence=seal_confidence(imp, arc_text, arc_confidence),
+        arc_text=arc_text, arc_hidden=arc_hidden or [], center_text=center_text, tax_id=tax_id,
         partial=imp.partial, riding_seam=imp.riding_seam(w),
         fingerprint=fingerprint(mask), mask=encode_mask(mask), crop_png=crop_png(image, imp),
     )
+
+
+def seal_confidence(imp: Impression, arc_text: str, arc_confidence: float) -> float:
+    """How sure the report is of a seal: of the impression (its rim inked all round and inside
+    the page) and, when its name was read, of the reading."""
+    base = 0.5 + 0.4 * imp.coverage * min(1.0, imp.inside / 0.9)
+    return round(base if not arc_text else 0.5 * base + 0.5 * arc_confidence, 2)
 
 
 def _tax_id_in(center_text: str) -> str | None:

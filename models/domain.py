@@ -151,6 +151,9 @@ class Seal(BaseModel):
     kind: str | None = None  # 公章 | 合同专用章 | 财务专用章 | 发票专用章 | 监制 | personal
     confidence: float = 0.0
     arc_text: str = ""  # along the rim: the owner's name (for a square name seal, its characters)
+    # positions in arc_text of characters hidden under black print: not read, but confirmed against
+    # a name printed on the page whose every other character the rim shows
+    arc_hidden: list[int] = Field(default_factory=list)
     center_text: str = ""  # the horizontal lines inside: taxpayer id, 发票专用章 ...
     tax_id: str | None = None  # the taxpayer id across an invoice seal, as read
     partial: bool = False  # cut by the page edge

@@ -38,7 +38,7 @@ from service import analysis, checklist, consistency, rulepacks
 from service.ingest import RawPage, collect_files, iter_pages, render_pdf_page
 from service.ocr.engine import OcrEngine, get_engine
 from service.ocr.reader import OcrCache, image_hash, read_page, upright_image
-from service.seals import find_seals, reuse_flags, seal_flags
+from service.seals import Rim, confirm_names, find_seals, reuse_flags, seal_flags
 from service.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -182,6 +182,7 @@ def check_dossier(paths: list[Path], options: CheckOptions, settings: Settings, 
     flags: list[RiskFlag] = []
     pages: list[_Page] = []
     seals: list[Seal] = []
+    rims: list[Rim] = []  # what confirming seal names needs, kept until every page is read
     findings: list[Finding] = []
     images: dict[int, bytes] = {}
     number = 0
@@ -210,7 +211,7 @@ def check_dossier(paths: list[Path], options: CheckOptions, settings: Settings, 
             # what only the pixels show (seals, QR codes) and the report's page image are taken
             # now, so a 300-page dossier never holds more than one page's pixels at a time
             if page.image is not None:
-                seals.extend(find_seals(page.image, page.text, page.scale, get, cache))
+                seals.extend(find_seals(page.image, page.text, page.scale, get, cache, rims))
                 findings.extend(_image_findings(page, errors))
                 if options.previews:
                     images[number] = _preview(page.image)
@@ -258,6 +259,8 @@ def check_dossier(paths: list[Path], options: CheckOptions, settings: Settings, 
 
     # across the dossier
     applicant = analysis.identify_applicant(documents, options.applicant)
+    seals = confirm_names(seals, rims, documents, [p.text for p in pages], applicant, get, cache)
+    rims.clear()
     spending, invoice_flags = analysis.invoice_flags_and_spending(documents, applicant, pack.cutoff_date, today)
     flags += invoice_flags + analysis.region_flags(documents, pack) + analysis.applicant_flags(documents, applicant)
     flags += seal_flags(documents, seals, applicant) + reuse_flags(seals)

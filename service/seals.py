@@ -12,6 +12,7 @@ import logging
 import re
 import unicodedata
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
@@ -21,18 +22,22 @@ from rapidfuzz.distance import Levenshtein
 from extractors.codes import tax_id_valid
 from extractors.seals import (
     Impression,
+    NameStrip,
     arc_strips,
     decode_mask,
     find_impressions,
     inner_crop,
+    local_view,
     mask_similarity,
     name_strips,
+    seal_confidence,
     seal_from_impression,
     square_cells,
 )
 from models.domain import Applicant, Document, PageText, RiskFlag, Seal
 from models.enums import DocumentType, FlagCode, SealShape, Severity
-from service.ocr.engine import OcrEngine
+from service.ocr.ctc import BLANK, FrameProbs, best_alignment, log_likelihood
+from service.ocr.engine import OcrEngine, ScoringEngine
 from service.ocr.reader import OcrCache, image_hash
 
 log = logging.getLogger(__name__)
@@ -52,7 +57,18 @@ _CJK = re.compile(r"[\u4e00-\u9fff]")
 # --- finding and reading ------------------------------------------------------------------------
 
 
-def read_arc(image: np.ndarray, imp: Impression, engine: OcrEngine) -> tuple[str, float]:
+@dataclass(frozen=True)
+class ArcReading:
+    """What the rim of a seal says: the text, the recogniser's confidence, and the positions in
+    the text of characters hidden under black print that were taken from a name printed on the
+    page (see ``confirm_hidden``)."""
+
+    text: str = ""
+    confidence: float = 0.0
+    hidden: tuple[int, ...] = ()
+
+
+def read_arc(image: np.ndarray, imp: Impression, engine: OcrEngine) -> ArcReading:
     """The text along the rim (the owner's name), trying each likely start angle."""
     if imp.shape == SealShape.square:
         chars, scores = [], []
@@ -68,10 +84,10 @@ def read_arc(image: np.ndarray, imp: Impression, engine: OcrEngine) -> tuple[str
         text = "".join(chars)
         if "印" in text[:-1]:  # the seal's 印 closes the name whatever the layout
             text = text.replace("印", "", 1) + "印"
-        return text, float(np.mean(scores)) if scores else 0.0
-    best = _read_name_strips(image, imp, engine)
-    if best[0]:
-        return best
+        return ArcReading(text, float(np.mean(scores)) if scores else 0.0)
+    text, score = _read_name_strips(image, imp, engine)
+    if text:
+        return ArcReading(text, score)
     # no whole name found: read strips started at several angles and let them agree
     readings = []
     for strip in arc_strips(image, imp):
@@ -79,7 +95,7 @@ def read_arc(image: np.ndarray, imp: Impression, engine: OcrEngine) -> tuple[str
         text = _clean_arc(text)
         if text:
             readings.append((text, score))
-    return consensus_name(readings)
+    return ArcReading(*consensus_name(readings))
 
 
 def _read_name_strips(image: np.ndarray, imp: Impression, engine: OcrEngine) -> tuple[str, float]:
@@ -90,7 +106,7 @@ def _read_name_strips(image: np.ndarray, imp: Impression, engine: OcrEngine) -> 
     for group in name_strips(image, imp):
         readings = []
         for strip in group:
-            text, score = engine.recognize(strip)
+            text, score = engine.recognize(strip.image)
             text = _clean_arc(text)
             if text:
                 readings.append((text, score))
@@ -110,6 +126,116 @@ def _read_name_strips(image: np.ndarray, imp: Impression, engine: OcrEngine) -> 
         if longer or merit > chosen[2]:
             chosen = (text, score, merit)
     return (chosen[0], chosen[1]) if chosen else ("", 0.0)
+
+
+# a character counts as read when the recogniser gives it this probability on its own frames
+SEEN = 0.5
+# ... and a column of the strip as under print when print covers this share of the band's depth
+HIDDEN_COVER = 0.2
+# confirming a name may cost at most this much log-likelihood per hidden character against the
+# recogniser's own reading (a hidden character costs ~8; a visible one read otherwise, 25 or more)
+HIDDEN_COST = 12.0
+
+
+def printed_names(texts: list[str], near: str) -> list[str]:
+    """Names printed in ``texts`` that the seal reading ``near`` could be a part of: whole names
+    (a run of characters from its start, from after a role word such as 乙方, or from after another
+    name's end, to where names end), a little longer than ``near`` and holding its characters in
+    order. Never a name cut short: 件有限公司 is no one's name."""
+    out: list[str] = []
+    longest = len(near) + max(2, len(near) // 3)
+    for text in texts:
+        for run in re.findall(r"[\u4e00-\u9fff()]{4,}", unicodedata.normalize("NFKC", text)):
+            ends = [e for e in range(2, len(run) + 1) if run[:e].endswith(NAME_ENDINGS)]
+            role = _ROLE_WORDS.match(run)
+            starts = sorted({0, role.end() if role else 0, *ends})
+            for start in starts:
+                for end in ends:
+                    name = run[start:end]
+                    if len(near) < len(name) <= longest and name not in out and _subsequence(near, name):
+                        out.append(name)
+    return out
+
+
+# words a party's name follows on a signature line or in a table
+_ROLE_WORDS = re.compile(r"(?:甲方|乙方|丙方|委托方|受托方|服务方|需方|供方|买方|卖方|购买方|销售方|出租方|承租方|"
+                         r"单位名称|公司名称|企业名称|名称|申请单位|申报单位|盖章)+")
+
+
+def _subsequence(short: str, long: str) -> bool:
+    chars = iter(long)
+    return all(ch in chars for ch in short)
+
+
+def confirm_hidden(strips: list[NameStrip], reading: str, printed: list[str], engine: ScoringEngine
+                   ) -> ArcReading | None:
+    """A printed name the seal's rim agrees with where it can be seen, when the recogniser's
+    reading lacks characters that black print hides (a signature line or a party's name printed
+    across the stamp).
+
+    The name is aligned to the recogniser's per-frame output (CTC, ``service.ocr.ctc``) on each
+    strip variant. It is confirmed only if, on one variant, every character the recogniser read
+    there is in the name in order; each of the name's other characters lies in a gap between
+    read ones that is wide enough to hold it and is covered by print for at least half a
+    character's width; at most a third of the name is hidden; and the name costs little more
+    likelihood than the recogniser's own reading. A seal whose visible characters say something
+    else is never made to agree with the page.
+    """
+    best: ArcReading | None = None
+    for name in printed_names(printed, reading):
+        for strip in strips:
+            found = _confirm_on(strip, name, engine.frame_probs(strip.image))
+            if found is not None and (best is None or (len(found.hidden), -found.confidence)
+                                      < (len(best.hidden), -best.confidence)):
+                best = found
+    return best
+
+
+def _confirm_on(strip: NameStrip, name: str, frames: FrameProbs) -> ArcReading | None:
+    labels = frames.labels(name)
+    own = _clean_arc(_greedy_text(frames))
+    if labels is None or not own or not _subsequence(own, name):
+        return None
+    spans = best_alignment(frames.probs, labels)
+    if spans is None:
+        return None
+    seen = [i for i, (label, (a, b)) in enumerate(zip(labels, spans, strict=True))
+            if frames.probs[a:b + 1, label].max() >= SEEN]
+    hidden = [i for i in range(len(name)) if i not in seen]
+    if not hidden or len(hidden) > len(name) // 3 or len(seen) < 4:
+        return None
+    cols = frames.columns_per_frame
+    pitch = (spans[seen[-1]][0] - spans[seen[0]][0]) * cols / (seen[-1] - seen[0])
+    covered = strip.print_cover >= HIDDEN_COVER
+    # each run of hidden characters lies between the read characters round it
+    runs: list[list[int]] = []
+    for i in hidden:
+        if runs and runs[-1][-1] == i - 1:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    for run in runs:
+        before = [j for j in seen if j < run[0]]
+        after = [j for j in seen if j > run[-1]]
+        c0 = int((spans[before[-1]][1] + 1) * cols) if before else 0
+        c1 = int(spans[after[0]][0] * cols) if after else len(covered)
+        room = c1 - c0
+        # the gap holds the characters (a read character's own frames sit in its middle) and
+        # print covers enough of it to hide them
+        if room < 0.6 * len(run) * pitch or np.count_nonzero(covered[c0:c1]) < 0.5 * len(run) * pitch:
+            return None
+    cost = log_likelihood(frames.probs, frames.labels(own) or []) - log_likelihood(frames.probs, labels)
+    if cost > HIDDEN_COST * len(hidden):
+        return None
+    confidence = float(np.mean([frames.probs[spans[i][0]:spans[i][1] + 1, labels[i]].max() for i in seen]))
+    return ArcReading(name, confidence, tuple(hidden))
+
+
+def _greedy_text(frames: FrameProbs) -> str:
+    """The recogniser's own reading of its frames: best class per frame, repeats and blanks dropped."""
+    names = {i: ch for ch, i in frames.classes.items()}
+    best = frames.probs.argmax(axis=1)
+    return "".join(names.get(int(c), "") for i, c in enumerate(best) if c != BLANK and (i == 0 or c != best[i - 1]))
 
 
 def vote(readings: list[tuple[str, float]]) -> tuple[str, float]:
@@ -242,15 +368,28 @@ def _worth_keeping(text: str) -> bool:
 SEAL_READER_VERSION = "3"  # bump when reading changes, so cached readings are not reused
 
 
+@dataclass(frozen=True)
+class Rim:
+    """What confirming a seal's name against the dossier's text needs once every page is read
+    (``confirm_names``), kept when the page's pixels are let go: the part of the page round the
+    impression, the impression in its coordinates, and the key its reading is cached under."""
+
+    seal_id: str
+    key: str
+    image: np.ndarray
+    impression: Impression
+
+
 def find_seals(image: np.ndarray, page: PageText, scale: float, engine: Callable[[], OcrEngine],
-               cache: OcrCache | None = None) -> list[Seal]:
+               cache: OcrCache | None = None, rims: list[Rim] | None = None) -> list[Seal]:
     """Seal impressions on one page image (``scale``: image pixels per page unit), each read with
     the OCR engine ``engine`` gives (loaded on first use). A seal that cannot be read is still
     reported, with the page text that falls inside it. Readings are cached by the impression's
-    pixels, so a re-check reads no seal twice."""
+    pixels, so a re-check reads no seal twice. ``rims`` collects what ``confirm_names`` needs of
+    each round or oval seal whose name was read."""
     seals = []
     for imp in find_impressions(image):
-        arc, arc_score, center = "", 0.0, ""
+        arc, center, key = ArcReading(), "", ""
         try:
             ocr = engine()
             x0, y0, x1, y1 = imp.bbox
@@ -259,17 +398,77 @@ def find_seals(image: np.ndarray, page: PageText, scale: float, engine: Callable
             ).hexdigest()
             hit = cache.get_json(key) if cache is not None else None
             if hit is not None:
-                arc, arc_score, center = hit["arc"], hit["arc_score"], hit["center"]
+                arc, center = ArcReading(hit["arc"], hit["arc_score"]), hit["center"]
             else:
-                arc, arc_score = read_arc(image, imp, ocr)
+                arc = read_arc(image, imp, ocr)
                 if imp.shape != SealShape.square:
                     center = read_center(image, imp, ocr)
                 if cache is not None:
-                    cache.put_json(key, {"arc": arc, "arc_score": arc_score, "center": center})
+                    cache.put_json(key, {"arc": arc.text, "arc_score": arc.confidence, "center": center})
         except Exception:  # noqa: BLE001 - reading a seal is a bonus; finding it is what counts
             log.exception("reading the seal at %s on page %s failed", imp.bbox, page.page)
-        seals.append(seal_from_impression(image, imp, page.page, scale, page.lines, arc, center, arc_score))
+        seal = seal_from_impression(image, imp, page.page, scale, page.lines, arc.text, center, arc.confidence)
+        seals.append(seal)
+        if rims is not None and arc.text and imp.shape != SealShape.square:
+            local, moved = local_view(image, imp)
+            rims.append(Rim(seal.id, key, local.copy(), moved))
     return seals
+
+
+CONFIRM_VERSION = "1"
+
+
+def confirm_names(seals: list[Seal], rims: list[Rim], documents: list[Document], pages: list[PageText],
+                  applicant: Applicant, engine: Callable[[], OcrEngine], cache: OcrCache | None = None
+                  ) -> list[Seal]:
+    """The seals with names completed where black print hides part of the rim: each seal whose
+    reading is a part of a name printed in its own document (or the applicant's name) is checked
+    against that name (``confirm_hidden``); a confirmed seal carries the name and, in
+    ``arc_hidden``, which of its characters were hidden. Checks are cached like readings."""
+    by_id = {r.seal_id: r for r in rims}
+    text_of = {p.page: [line.text for line in p.lines] for p in pages}
+    out = []
+    for seal in seals:
+        rim = by_id.get(seal.id)
+        doc = next((d for d in documents if seal.page in d.pages), None)
+        texts = [t for n in (doc.pages if doc else [seal.page]) for t in text_of.get(n, [])]
+        texts += [applicant.name] if applicant.name else []
+        candidates = sorted(printed_names(texts, seal.arc_text)) if rim is not None and seal.arc_text else []
+        if not candidates:
+            out.append(seal)
+            continue
+        assert rim is not None
+        try:
+            found = _confirmed(rim, seal.arc_text, candidates, engine, cache)
+        except Exception:  # noqa: BLE001 - the seal as read stands
+            log.exception("confirming the name of seal %s failed", seal.id)
+            found = None
+        if found is None:
+            out.append(seal)
+            continue
+        use = seal.text[len(seal.arc_text):] if seal.text.startswith(seal.arc_text) else ""
+        out.append(seal.model_copy(update={
+            "arc_text": found.text, "arc_hidden": list(found.hidden), "text": (found.text + use).strip(),
+            "confidence": seal_confidence(rim.impression, found.text, found.confidence),
+        }))
+    return out
+
+
+def _confirmed(rim: Rim, reading: str, candidates: list[str], engine: Callable[[], OcrEngine],
+               cache: OcrCache | None) -> ArcReading | None:
+    ocr = engine()
+    key = hashlib.sha256(f"seal-confirm|{CONFIRM_VERSION}|{rim.key}|{ocr.id}|{'|'.join(candidates)}".encode()).hexdigest()
+    hit = cache.get_json(key) if cache is not None else None
+    if hit is not None:
+        return ArcReading(hit["text"], hit["confidence"], tuple(hit["hidden"])) if hit["text"] else None
+    if not hasattr(ocr, "frame_probs"):
+        return None  # an engine that cannot score a given text cannot confirm one
+    strips = [strip for group in name_strips(rim.image, rim.impression) for strip in group]
+    found = confirm_hidden(strips, reading, candidates, ocr)  # type: ignore[arg-type]
+    if cache is not None:
+        cache.put_json(key, {"text": found.text if found else "", "confidence": found.confidence if found else 0.0,
+                             "hidden": list(found.hidden) if found else []})
+    return found
 
 
 # --- whose seal ---------------------------------------------------------------------------------

@@ -9,10 +9,22 @@ import cv2
 import numpy as np
 import pytest
 
-from extractors.seals import find_impressions, seal_from_impression
-from models.domain import Applicant, Document, FieldValue, PageText, Seal
+from extractors.seals import NameStrip, find_impressions, seal_from_impression
+from models.domain import Applicant, Document, FieldValue, PageText, Seal, TextLine
 from models.enums import DocumentType, FlagCode, SealShape
-from service.seals import consensus_name, find_seals, name_similarity, reuse_flags, seal_flags, seals_of_party
+from service.ocr.ctc import BLANK, FrameProbs
+from service.ocr.reader import image_hash
+from service.seals import (
+    ArcReading,
+    confirm_hidden,
+    consensus_name,
+    find_seals,
+    name_similarity,
+    printed_names,
+    reuse_flags,
+    seal_flags,
+    seals_of_party,
+)
 from tests.extractors.test_seals import RED, SAMPLES, _paste, _seal_crop, draw_seal, page
 from tests.fakes import FakeEngine
 
@@ -213,3 +225,113 @@ def test_red_marks_that_are_not_seals_on_a_page_image() -> None:
     img = page()
     cv2.rectangle(img, (100, 100), (400, 160), RED, 2)  # an annotation box
     assert find_seals(img, PageText(page=1, width=800, height=1000), 1.0, FakeEngine) == []
+
+
+# --- characters hidden under print, confirmed against the printed name ---------------------------
+
+NAME = "济南明湖数码软件有限公司"
+COLS = 8  # strip columns per recogniser frame
+
+
+class ScoringFake:
+    """Answers ``frame_probs`` for the strips it was given: each frame sure of one character, or
+    of blank where the pattern says ``_``."""
+
+    id = "fake-scoring"
+
+    def __init__(self) -> None:
+        self.frames: dict[str, FrameProbs] = {}
+        self.classes = {ch: i + 1 for i, ch in enumerate(dict.fromkeys(NAME + "光甲乙方"))}
+
+    def strip(self, pattern: str, hidden_frames: set[int]) -> NameStrip:
+        image = np.full((48, COLS * len(pattern), 3), 255, np.uint8)
+        image[0, : len(self.frames) + 1] = 0  # a distinct image per strip
+        probs = np.full((len(pattern), len(self.classes) + 1), 0.01 / len(self.classes))
+        for t, ch in enumerate(pattern):
+            probs[t, BLANK if ch == "_" else self.classes[ch]] = 0.99
+        self.frames[image_hash(image)] = FrameProbs(probs, self.classes, COLS)
+        cover = np.zeros(image.shape[1])
+        for t in hidden_frames:
+            cover[t * COLS:(t + 1) * COLS] = 0.4
+        return NameStrip(image, cover)
+
+    def frame_probs(self, crop: np.ndarray) -> FrameProbs:
+        return self.frames[image_hash(crop)]
+
+    def recognize(self, crop: np.ndarray) -> tuple[str, float]:
+        return "", 0.0
+
+
+# 济 and 湖 lie under black print: their frames read blank
+PATTERN = "___南_明___数_码_软_件_有_限_公_司__"
+UNDER_PRINT = {1, 2, 6, 7, 8}
+
+
+def test_characters_hidden_under_print_are_confirmed_from_the_printed_name() -> None:
+    engine = ScoringFake()
+    strip = engine.strip(PATTERN, UNDER_PRINT)
+    got = confirm_hidden([strip], "南明数码软件有限公司", ["乙方（盖章）：" + NAME, "日期：2020年3月2日"], engine)
+    assert got == ArcReading(NAME, pytest.approx(0.99, abs=0.01), (0, 3))
+
+
+def test_a_missing_character_where_no_print_lies_is_not_filled_in() -> None:
+    engine = ScoringFake()
+    strip = engine.strip(PATTERN, set())
+    assert confirm_hidden([strip], "南明数码软件有限公司", [NAME], engine) is None
+
+
+def test_a_visible_character_that_differs_from_the_printed_name_keeps_the_seal_its_own() -> None:
+    # the rim shows 明 where the page prints 光: the seal is not the printed company's
+    engine = ScoringFake()
+    strip = engine.strip(PATTERN, UNDER_PRINT)
+    assert confirm_hidden([strip], "南明数码软件有限公司", ["济南光湖数码软件有限公司"], engine) is None
+    assert printed_names(["济南光湖数码软件有限公司"], "南明数码软件有限公司") == []
+
+
+def test_a_name_mostly_hidden_is_not_confirmed() -> None:
+    engine = ScoringFake()
+    # only 有限公司 can be seen: too little of the name to say whose it is
+    strip = engine.strip("______________有_限_公_司__", set(range(14)))
+    assert confirm_hidden([strip], "有限公司", [NAME], engine) is None
+
+
+def test_printed_names_are_cut_where_names_end_and_hold_the_reading_in_order() -> None:
+    lines = ["乙方（盖章）：济南明湖数码软件有限公司", "开户行：中国建设银行股份有限公司济南天桥支行"]
+    names = printed_names(lines, "南明数码软件有限公司")
+    assert NAME in names
+    assert all("银行" not in n and n.endswith(("公司", "行")) for n in names)
+    assert printed_names(lines, "山东泺源云计算有限公司") == []
+
+
+@pytest.mark.ocr
+def test_the_real_recogniser_confirms_a_name_half_hidden_by_print_and_nothing_else() -> None:
+    """The sample software contract's signature page: black print crosses 济 and 湖 of the
+    developer's seal, so the recogniser alone reads 南明数码软件有限公司."""
+    from service.ingest import collect_files, iter_pages, render_pdf_page
+    from service.ocr.engine import get_engine
+    from service.seals import Rim, confirm_names
+    from service.settings import Settings
+
+    settings = Settings()
+    [source], _ = collect_files([SAMPLES / "04_软件开发合同.pdf"], settings)
+    signature_page = list(iter_pages(source, settings))[1]
+    image, _ = render_pdf_page(signature_page, settings.ocr_dpi, settings)  # type: ignore[arg-type]
+    engine = get_engine("rapidocr")
+    rims: list[Rim] = []
+    seals = find_seals(image, PageText(page=2, width=image.shape[1], height=image.shape[0]), 1.0,
+                       lambda: engine, None, rims)
+    [half] = [s for s in seals if s.arc_text == "南明数码软件有限公司"]
+
+    def confirmed_with(printed: str) -> Seal:
+        page1 = PageText(page=1, width=600, height=800, lines=[TextLine(text=f"乙方：{printed}", bbox=(0, 0, 300, 20))])
+        doc = Document(id="d-con", document_type=DocumentType.contract, pages=[1, 2])
+        out = confirm_names(seals, rims, [doc], [page1], Applicant(), lambda: engine)
+        return next(s for s in out if s.id == half.id)
+
+    seal = confirmed_with(NAME)
+    assert (seal.arc_text, seal.arc_hidden) == (NAME, [0, 3])
+    assert seal.text.startswith(NAME) and seal.confidence >= 0.8
+    # a visible character that differs (明 -> 光), or characters where the rim shows plain paper
+    # between two it reads (软件科有限), leave the seal as read
+    for forged in ("济南光湖数码软件有限公司", "济南明湖数码软件科有限公司"):
+        assert confirmed_with(forged).arc_text == "南明数码软件有限公司"
