@@ -52,16 +52,20 @@ class Impression:
     fill: float  # share of the inside that carries ink
     inside: float  # share of the rim that lies inside the image
     bbox: tuple[int, int, int, int]  # clipped to the image
+    # cut by a straight vertical line inside the page: the edge of the sheet that lay on top when
+    # a riding-seam seal was stamped across a fanned stack
+    seam_cut: bool = False
 
     @property
     def partial(self) -> bool:
         return self.inside < 0.9
 
     def riding_seam(self, width: int) -> bool:
-        """Cut by the page's left or right edge with much of it off the page: a 骑缝章 slice."""
+        """A 骑缝章 slice: cut by the edge of the sheet above it, or by the page's left or right
+        edge with much of it off the page."""
         cx = self.center[0]
         half = max(self.axes) / 2
-        return self.inside < 0.75 and (cx - half < 0 or cx + half > width)
+        return self.seam_cut or (self.inside < 0.75 and (cx - half < 0 or cx + half > width))
 
 
 # --- ink ----------------------------------------------------------------------------------------
@@ -338,6 +342,120 @@ def _judge(cand: _Candidate, mask: np.ndarray, color: SealColor, min_side: int, 
     return best
 
 
+def _seam_window(cand: _Candidate, w: int) -> tuple[int, int] | None:
+    """The columns a riding-seam slice can show on, when ``cand`` is one: ink near a side of the
+    page that stops along a straight vertical line inside the page (the edge of the sheet that lay
+    on top of this one when the seal was stamped across the fanned stack). A whole seal's side is
+    round: its outermost columns hold a short run of rim; a cut holds the rim's top and bottom,
+    far apart."""
+    ys, xs = np.nonzero(cand.mask)
+    if len(xs) == 0:
+        return None
+    x0, y0 = cand.offset
+    height = int(ys.max() - ys.min()) + 1
+    lo, hi = int(xs.min()), int(xs.max())
+    for side in ("left", "right"):
+        edge = xs <= lo + 2 if side == "left" else xs >= hi - 2
+        spread = int(ys[edge].max() - ys[edge].min()) + 1 if edge.any() else 0
+        if spread < 0.5 * height:
+            continue
+        if side == "left" and x0 + hi >= 0.8 * w:  # cut on its left, at the page's right side
+            return x0 + lo, w
+        if side == "right" and x0 + lo <= 0.2 * w:
+            return 0, x0 + hi + 1
+    return None
+
+
+def _judge_in_window(cand: _Candidate, mask: np.ndarray, color: SealColor, min_side: int,
+                     window: tuple[int, int]) -> Impression | None:
+    """``_judge`` on the columns ``window`` alone, so that a straight cut there counts as an edge
+    beyond which the seal is simply not on this sheet; the impression comes back in page
+    coordinates, marked ``seam_cut``."""
+    c0, c1 = window
+    x0, y0 = cand.offset
+    part = mask[:, c0:c1]
+    moved = _Candidate(cand.mask[:, max(0, c0 - x0):max(0, c1 - x0)], (max(0, x0 - c0), y0))
+    imp = _judge(moved, part, color, min_side, squares=False) or _judge_slice(moved, part, color, min_side)
+    if imp is None or not _ends_on_rim(moved.mask, replace(imp, center=(imp.center[0] - moved.offset[0], imp.center[1])),
+                                       moved.offset[1]):
+        return None
+    bx0, by0, bx1, by1 = imp.bbox
+    return replace(imp, center=(imp.center[0] + c0, imp.center[1]), bbox=(bx0 + c0, by0, bx1 + c0, by1), seam_cut=True)
+
+
+def _seam_slices(mask: np.ndarray, color: SealColor, min_side: int) -> list[Impression]:
+    """Narrow riding-seam slices at the page's right or left side whose rim's top and bottom arcs
+    (and the characters between) are separate pieces of ink: pieces near the side that all stop
+    at one straight vertical line, the edge of the sheet that lay on top, judged together."""
+    h, w = mask.shape[:2]
+    found = []
+    for flipped in (False, True):
+        view = _without_rules(mask)[:, ::-1] if flipped else _without_rules(mask)
+        x_band = int(0.8 * w)
+        n, labels, stats, _ = cv2.connectedComponentsWithStats(view[:, x_band:], connectivity=8)
+        pieces = [(int(stats[i, 0]) + x_band, int(stats[i, 1]), int(stats[i, 1] + stats[i, 3]))
+                  for i in range(1, n) if stats[i, 4] >= 12]
+        pieces.sort(key=lambda p: (p[0], p[1]))
+        done: set[int] = set()
+        for k, (left, _, _) in enumerate(pieces):
+            if k in done or left <= x_band:
+                continue
+            group = [j for j, p in enumerate(pieces) if abs(p[0] - left) <= 2 and j not in done]
+            lo, hi = min(pieces[j][1] for j in group), max(pieces[j][2] for j in group)
+            if len(group) < 2 or hi - lo < 2 * min_side or hi - lo > 0.4 * h:
+                continue
+            done.update(group)
+            window = np.zeros_like(view)
+            window[lo:hi, left:] = view[lo:hi, left:]
+            if np.count_nonzero(view[lo:hi, max(0, left - 3):left]):
+                continue  # ink runs on past the line: not a cut
+            cand = _Candidate(window[lo:hi, left:], (0, lo))
+            imp = _judge_slice(cand, view[:, left:], color, min_side)
+            if imp is None or not _ends_on_rim(view[lo:hi, left:], imp, lo):
+                continue
+            (cx, cy), (bx0, by0, bx1, by1) = imp.center, imp.bbox
+            imp = replace(imp, center=(cx + left, cy), bbox=(max(bx0 + left, left), by0, bx1 + left, by1), seam_cut=True)
+            if flipped:
+                (cx, cy), (bx0, by0, bx1, by1) = imp.center, imp.bbox
+                imp = replace(imp, center=(w - 1 - cx, cy), bbox=(w - bx1, by0, w - bx0, by1), angle=-imp.angle)
+            found.append(imp)
+    return found
+
+
+def _ends_on_rim(ink: np.ndarray, imp: Impression, top: int) -> bool:
+    """Whether the topmost and bottommost ink of a slice (``ink``, whose first row is page row
+    ``top``) is the rim of ``imp``: a seal's slice ends in rim arcs, a column of text does not."""
+    ys, xs = np.nonzero(ink)
+    if len(ys) < 24:
+        return False
+    r = np.hypot(xs - imp.center[0], ys + top - imp.center[1]) / (imp.axes[0] / 2)
+    span = ys.max() - ys.min()
+    for part in (ys < ys.min() + 0.1 * span, ys > ys.max() - 0.1 * span):
+        if np.mean((r[part] > 0.85) & (r[part] < 1.08)) < 0.7:
+            return False
+    return True
+
+
+def _judge_slice(cand: _Candidate, mask: np.ndarray, color: SealColor, min_side: int) -> Impression | None:
+    """A narrow slice of a round seal, cut on both sides (a middle sheet of a fanned stack shows
+    only the rim's top and bottom arcs and what lies between): too little rim for an ellipse, but
+    those arcs lie on one circle whose rim within the slice is inked all along."""
+    h, w = mask.shape[:2]
+    pts = _hull_points(cand.mask, cand.offset, (h, w))
+    if len(pts) < 12:
+        return None
+    cx, cy, r, residual = _fit_circle(pts)
+    if residual > 0.03 or not min_side <= r <= 0.3 * max(h, w) or np.ptp(pts[:, 1]) < 1.2 * r:
+        return None
+    center, axes = (cx, cy), (2 * r, 2 * r)
+    coverage, inside = _rim_coverage(mask, center, axes, 0.0)
+    fill = _inside_fill(mask, center, axes, 0.0, False)
+    if coverage < 0.8 or inside < 0.1 or not 0.015 < fill < 0.5:
+        return None
+    return Impression(center, axes, 0.0, SealShape.round, color, round(coverage, 3), round(fill, 3), round(inside, 3),
+                      _box_of(center, axes, 0.0, w, h))
+
+
 def _judge_square(pts: np.ndarray, mask: np.ndarray, color: SealColor, min_side: int) -> Impression | None:
     h, w = mask.shape[:2]
     (cx, cy), (rw, rh), angle = cv2.minAreaRect(pts.astype(np.float32))
@@ -446,8 +564,14 @@ def find_impressions(image: np.ndarray) -> list[Impression]:
                 continue
             mask = _without_rules(raw)
             candidates = _candidates(mask, min_side)
-            judged += [(imp, rank) for cand in candidates if (imp := _judge(cand, raw, color, min_side, squares=not faint))]
+            for cand in candidates:
+                imp = _judge(cand, raw, color, min_side, squares=not faint)
+                if imp is None and (window := _seam_window(cand, w)) is not None:
+                    imp = _judge_in_window(cand, raw, color, min_side, window)
+                if imp is not None:
+                    judged.append((imp, rank))
             judged += [(imp, rank) for imp in _arc_unions(candidates, raw, color, min_side)]
+            judged += [(imp, rank) for imp in _seam_slices(raw, color, min_side)]
         judged.sort(key=lambda ir: (-round(ir[0].coverage, 2), ir[1], -ir[0].axes[0] * ir[0].axes[1]))
         for imp, _ in judged:
             if all(_overlap(imp.bbox, other.bbox) < 0.35 for other in found):
@@ -461,8 +585,10 @@ def find_impressions(image: np.ndarray) -> list[Impression]:
 def _rescale(imp: Impression, k: float, w: int, h: int) -> Impression:
     center = (imp.center[0] * k, imp.center[1] * k)
     axes = (imp.axes[0] * k, imp.axes[1] * k)
-    return replace(imp, center=center, axes=axes, bbox=_box_of(center, axes, imp.angle, w, h,
-                                                                square=imp.shape == SealShape.square))
+    x0, y0, x1, y1 = _box_of(center, axes, imp.angle, w, h, square=imp.shape == SealShape.square)
+    if imp.seam_cut:  # the sheet above hid the rest: keep the cut side where it was
+        x0, x1 = max(x0, int(imp.bbox[0] * k)), min(x1, int(math.ceil(imp.bbox[2] * k)))
+    return replace(imp, center=center, axes=axes, bbox=(x0, y0, x1, y1))
 
 
 def ink_blobs(image: np.ndarray) -> list[InkBlob]:

@@ -95,6 +95,46 @@ def test_a_seal_cut_by_the_page_edge_is_found_and_marked_partial() -> None:
     assert imp.partial and imp.riding_seam(img.shape[1])
 
 
+def _fanned_stack(pages: int, center_y: int = 400, radius: int = 110, w: int = 800) -> list[np.ndarray]:
+    """The sheets of a ``pages``-sheet document across whose fanned right edges one round seal
+    was stamped: sheet k shows the k-th vertical slice of the seal at its right edge, cut on the
+    left by the edge of the sheet above (none for the first) and on the right by its own edge."""
+    width = 2 * radius // pages
+    sheets = []
+    for k in range(pages):
+        img = page(w=w)
+        # the seal's left end lies (k * width) to the left of this sheet's edge ...
+        cx = w - width + radius - k * width
+        draw_seal(img, (cx, center_y), (radius, radius), seed=k)
+        if k:  # ... and the sheet above hid everything left of its own edge
+            img[:, : w - width] = 250
+        sheets.append(img)
+    return sheets
+
+
+@pytest.mark.parametrize("pages", [2, 3, 4])
+def test_every_slice_of_a_riding_seam_seal_is_found(pages: int) -> None:
+    for k, sheet in enumerate(_fanned_stack(pages)):
+        [imp] = find_impressions(sheet)
+        assert imp.riding_seam(sheet.shape[1]), (pages, k)
+        assert imp.bbox[2] >= 795 and imp.bbox[0] >= 800 - 2 * 110 // pages - 12  # the slice, not the whole seal
+        assert abs(imp.center[1] - 400) < 8 and abs(max(imp.axes) / 2 - 110) < 12
+
+
+def test_a_slice_at_the_left_edge_is_found_too() -> None:
+    [sheet] = [s[:, ::-1].copy() for s in _fanned_stack(3)[1:2]]
+    [imp] = find_impressions(sheet)
+    assert imp.riding_seam(sheet.shape[1]) and imp.bbox[0] == 0
+
+
+def test_red_text_stopping_along_one_line_near_the_edge_is_not_a_seam() -> None:
+    img = page()
+    for k in range(8):
+        cv2.putText(img, "ABCD", (700, 300 + 30 * k), cv2.FONT_HERSHEY_SIMPLEX, 0.8, RED, 2)
+    cv2.rectangle(img, (690, 270), (799, 560), RED, 2)  # and a red frame round it
+    assert find_impressions(img) == []
+
+
 def test_a_square_name_seal_is_found() -> None:
     img = page()
     cv2.rectangle(img, (300, 300), (400, 400), RED, 8)
