@@ -87,6 +87,7 @@ class FlagCode(StrEnum):
     contract_invoice_amount_mismatch = "contract_invoice_amount_mismatch"
     contract_party_not_applicant = "contract_party_not_applicant"
     contract_party_credit_code_mismatch = "contract_party_credit_code_mismatch"
+    riding_seam_broken = "riding_seam_broken"
 
 
 class ErrorCode(StrEnum):

@@ -130,6 +130,7 @@ class Contract:
     b_signatory: str
     cloud_wording: bool
     defects: list[str] = field(default_factory=list)
+    riding_seam: bool = False  # party A's seal stamped across the fanned right edges of the sheets
 
     @property
     def amount_words(self) -> str:
@@ -279,6 +280,7 @@ def build(seed: int = 7) -> Dossier:
         a_signatory=applicant.legal_rep,
         b_signatory=provider_a.legal_rep,
         cloud_wording=True,
+        riding_seam=True,
     )
     dev_contract = Contract(
         file="04_软件开发合同.pdf",

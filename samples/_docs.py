@@ -352,6 +352,20 @@ def dev_clauses(ct: Contract) -> list[tuple[str, str]]:
     ]
 
 
+SEAM_TOP = 118.0  # mm from the top of the sheet to the top of the riding-seam seal
+
+
+def seam_slice(p: Painter, spec: SealSpec, sheet: int, sheets: int, seed: int, d: float = 42.0) -> None:
+    """The part of one riding-seam seal (骑缝章) this sheet carries: the seal was stamped across
+    the right edges of the fanned sheets, each sheet lying d/sheets to the right of the one above,
+    so sheet k shows the k-th vertical slice of the seal at its right edge."""
+    full = draw_seal(spec, d, seed=seed)
+    width = full.width / sheets
+    part = full.crop((round(sheet * width), 0, round((sheet + 1) * width), full.height))
+    w_mm = d / sheets
+    p.image(part, p.width_mm - w_mm, SEAM_TOP + 0.4 * sheet, w_mm * part.width / width, d)
+
+
 def contract_pages(ds: Dossier, ct: Contract, seal_seed: int) -> list[Callable[[Painter], None]]:
     clauses = cloud_clauses(ct) if ct.cloud_wording else dev_clauses(ct)
     ct.clauses = clauses
@@ -398,6 +412,8 @@ def contract_pages(ds: Dossier, ct: Contract, seal_seed: int) -> list[Callable[[
                     y += 7
                 y += 6
         p.text(105, 285, "第 1 页 共 2 页", 9, anchor="c")
+        if ct.riding_seam:
+            seam_slice(p, SealSpec(ct.party_a.name, "合同专用章"), 0, 2, seed=seal_seed + 5)
 
     def page2(p: Painter) -> None:
         y = 28.0
@@ -421,6 +437,8 @@ def contract_pages(ds: Dossier, ct: Contract, seal_seed: int) -> list[Callable[[
         seal(p, SealSpec(ct.party_b.name, "合同专用章"), colx[1] + 22, y - 6, seed=seal_seed + 2)
         p.text(x0, y + 62, f"签订地点：{ct.signing_place}", fs)
         p.text(105, 285, "第 2 页 共 2 页", 9, anchor="c")
+        if ct.riding_seam:
+            seam_slice(p, SealSpec(ct.party_a.name, "合同专用章"), 1, 2, seed=seal_seed + 5)
 
     return [page1, page2]
 

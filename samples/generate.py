@@ -259,7 +259,9 @@ def build_truth(ds: Dossier, pm: dict[str, list[int]], annex: list[dict[str, Any
             {"text": ct.party_a.name, "bottom_text": "合同专用章", "shape": "round", "page": last,
              "kind": "contract_seal"},
             {"text": ct.party_b.name, "bottom_text": "合同专用章", "shape": "round", "page": last,
-             "kind": "contract_seal"}], ct.defects, cloud_wording=ct.cloud_wording)
+             "kind": "contract_seal"},
+            *({"text": ct.party_a.name, "shape": "round", "page": pg, "kind": "riding_seam", "riding_seam": True}
+              for pg in (pm[ct.file] if ct.riding_seam else []))], ct.defects, cloud_wording=ct.cloud_wording)
     for inv in ds.invoices:
         pg = pm[inv.file][0]
         add(inv.file, "vat_invoice", invoice_truth(inv), [

@@ -38,7 +38,15 @@ from service import analysis, checklist, consistency, rulepacks
 from service.ingest import RawPage, collect_files, iter_pages, render_pdf_page
 from service.ocr.engine import OcrEngine, get_engine
 from service.ocr.reader import OcrCache, image_hash, read_page, upright_image
-from service.seals import Rim, confirm_names, find_seals, reuse_flags, seal_flags
+from service.seals import (
+    Rim,
+    confirm_names,
+    find_seals,
+    reuse_flags,
+    riding_seam_flags,
+    riding_seams,
+    seal_flags,
+)
 from service.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -263,7 +271,10 @@ def check_dossier(paths: list[Path], options: CheckOptions, settings: Settings, 
     rims.clear()
     spending, invoice_flags = analysis.invoice_flags_and_spending(documents, applicant, pack.cutoff_date, today)
     flags += invoice_flags + analysis.region_flags(documents, pack) + analysis.applicant_flags(documents, applicant)
+    for doc_id, seam_pages in riding_seams(documents, seals).items():
+        next(d for d in documents if d.id == doc_id).facts["riding_seam_pages"] = seam_pages
     flags += seal_flags(documents, seals, applicant) + reuse_flags(seals)
+    flags += riding_seam_flags(documents, seals, {p.info.page: p.text.height for p in pages})
     flags += consistency.dossier_flags(documents, applicant, findings)
     annex = analysis.annex_evidence(pack, documents, [p.text for p in pages], applicant)
     dossier = analysis.Dossier(pack=pack, star=star, today=today, declared=dict(options.declared),

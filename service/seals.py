@@ -588,13 +588,64 @@ def seal_flags(documents: list[Document], seals: list[Seal], applicant: Applican
     """
     flags: list[RiskFlag] = []
     for doc in documents:
-        on_doc = [s for s in seals if s.page in doc.pages and s.kind != SUPERVISION]
+        # a riding-seam slice shows a part of a seal across the page edge, not a party's signature
+        on_doc = [s for s in seals if s.page in doc.pages and s.kind != SUPERVISION and not s.riding_seam]
         if doc.document_type == DocumentType.vat_invoice:
             flags += _invoice_flags(doc, on_doc)
         elif doc.document_type == DocumentType.contract:
             flags += _contract_flags(doc, on_doc)
         elif doc.document_type == DocumentType.application_form:
             flags += _form_flags(doc, on_doc, applicant)
+    return flags
+
+
+# --- the riding seam ------------------------------------------------------------------------------
+
+# slices of one stamping sit at one height on every sheet: their centres may differ by this share
+# of the page height (sheets shift a little in the scanner)
+SEAM_ALIGN = 0.04
+
+
+def riding_seams(documents: list[Document], seals: list[Seal]) -> dict[str, list[int]]:
+    """The pages of each multi-page document that carry a slice of a riding-seam seal (骑缝章)."""
+    out = {}
+    for doc in documents:
+        pages = sorted({s.page for s in seals if s.riding_seam and s.page in doc.pages})
+        if len(doc.pages) >= 2 and pages:
+            out[doc.id] = pages
+    return out
+
+
+def riding_seam_flags(documents: list[Document], seals: list[Seal], heights: dict[int, float]) -> list[RiskFlag]:
+    """Documents whose riding seam is broken: a 骑缝章 stamped across the fanned sheets leaves a
+    slice on every sheet at one height, so a sheet without its slice, or with a slice at another
+    height, was not in the stack when the seal was stamped (a page replaced after signing).
+    A single slice proves a seam only in a two-page document (the other half must be on the other
+    sheet); in longer ones, slices too narrow to see are no evidence of a gap."""
+    flags = []
+    for doc in documents:
+        slices = [s for s in seals if s.riding_seam and s.page in doc.pages]
+        with_slice = sorted({s.page for s in slices})
+        if len(doc.pages) < 2 or not with_slice or (len(with_slice) < 2 and len(doc.pages) > 2):
+            continue
+        missing = [p for p in doc.pages if p not in with_slice]
+        level = {s.page: ((s.bbox[1] + s.bbox[3]) / 2) / heights[s.page] for s in slices if heights.get(s.page)}
+        middle = float(np.median(list(level.values()))) if level else 0.0
+        astray = sorted(p for p, y in level.items() if abs(y - middle) > SEAM_ALIGN)
+        if not missing and not astray:
+            continue
+        parts = []
+        if missing:
+            parts.append(f"第 {'、'.join(map(str, missing))} 页没有骑缝章")
+        if astray:
+            parts.append(f"第 {'、'.join(map(str, astray))} 页的骑缝章与其他页不在同一高度")
+        flags.append(RiskFlag(
+            code=FlagCode.riding_seam_broken, severity=Severity.medium, pages=sorted(set(missing + astray)),
+            evidence=[s.id for s in slices],
+            message=f"{'；'.join(parts)}（第 {'、'.join(map(str, with_slice))} 页有）：该页可能是盖章后替换的",
+            values={"document": doc.id, "seam_pages": with_slice, "missing": missing, "misaligned": astray,
+                    "levels": {str(p): round(y, 3) for p, y in sorted(level.items())}},
+        ))
     return flags
 
 

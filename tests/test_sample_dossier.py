@@ -129,8 +129,9 @@ def test_every_seal_is_found_and_its_name_read(report: Report, truth: dict[str, 
     the developer's seal, which are confirmed against the party named on the contract's first page."""
     from rapidfuzz.distance import Levenshtein
 
-    owners = [s for s in report.seals if s.kind != "监制"]
-    planted = [t for f in truth["files"] for t in f.get("seals", []) if t.get("kind") != "supervision_seal"]
+    owners = [s for s in report.seals if s.kind != "监制" and not s.riding_seam]
+    planted = [t for f in truth["files"] for t in f.get("seals", [])
+               if t.get("kind") != "supervision_seal" and not t.get("riding_seam")]
     assert len(owners) == len(planted)
     for t in planted:
         read = max((s.arc_text for s in owners if s.page == t["page"]),
@@ -138,6 +139,17 @@ def test_every_seal_is_found_and_its_name_read(report: Report, truth: dict[str, 
         assert 1 - Levenshtein.normalized_distance(read, t["text"]) >= 0.9, (t["page"], read, t["text"])
     hidden = [s for s in owners if s.arc_hidden]
     assert [(s.page, s.arc_text, s.arc_hidden) for s in hidden] == [(8, "济南明湖数码软件有限公司", [0, 3])]
+
+
+def test_the_riding_seam_is_found_on_every_sheet_it_crosses(report: Report, truth: dict[str, Any]) -> None:
+    for f in truth["files"]:
+        seam = sorted(t["page"] for t in f.get("seals", []) if t.get("riding_seam"))
+        found = sorted({s.page for s in report.seals if s.riding_seam and s.page in f["pages"]})
+        assert found == seam, f["file"]
+        if seam:
+            doc = next(d for d in report.documents if d.pages == f["pages"])
+            assert doc.facts["riding_seam_pages"] == seam
+    assert not [fl for fl in report.risk_flags if fl.code == "riding_seam_broken"]
 
 
 def test_the_annex_table_is_filled_with_proof_pages(report: Report) -> None:

@@ -22,6 +22,8 @@ from service.seals import (
     name_similarity,
     printed_names,
     reuse_flags,
+    riding_seam_flags,
+    riding_seams,
     seal_flags,
     seals_of_party,
 )
@@ -335,3 +337,50 @@ def test_the_real_recogniser_confirms_a_name_half_hidden_by_print_and_nothing_el
     # between two it reads (软件科有限), leave the seal as read
     for forged in ("济南光湖数码软件有限公司", "济南明湖数码软件科有限公司"):
         assert confirmed_with(forged).arc_text == "南明数码软件有限公司"
+
+
+# --- the riding seam ------------------------------------------------------------------------------
+
+
+def seam_slice(page_no: int, y: float = 400.0) -> Seal:
+    return Seal(id=f"s-{page_no}-{y}", page=page_no, bbox=(560, y - 60, 595, y + 60), shape=SealShape.round,
+                riding_seam=True, partial=True)
+
+
+def three_pages() -> Document:
+    return Document(id="d-con3", document_type=DocumentType.contract, pages=[4, 5, 6])
+
+
+HEIGHTS = {n: 842.0 for n in range(1, 10)}
+
+
+def test_a_riding_seam_on_every_sheet_at_one_height_is_whole() -> None:
+    seals = [seam_slice(4), seam_slice(5, 405), seam_slice(6, 398)]
+    assert riding_seam_flags([three_pages()], seals, HEIGHTS) == []
+    assert riding_seams([three_pages()], seals) == {"d-con3": [4, 5, 6]}
+
+
+def test_a_sheet_without_its_slice_breaks_the_seam() -> None:
+    [flag] = riding_seam_flags([three_pages()], [seam_slice(4), seam_slice(6)], HEIGHTS)
+    assert flag.code == FlagCode.riding_seam_broken and flag.pages == [5]
+    assert flag.values["missing"] == [5] and flag.values["seam_pages"] == [4, 6]
+    assert flag.evidence == ["s-4-400.0", "s-6-400.0"]
+
+
+def test_a_slice_at_another_height_breaks_the_seam() -> None:
+    [flag] = riding_seam_flags([three_pages()], [seam_slice(4), seam_slice(5, 600), seam_slice(6)], HEIGHTS)
+    assert flag.values["misaligned"] == [5] and flag.pages == [5]
+
+
+def test_one_slice_proves_a_seam_only_in_a_two_page_document() -> None:
+    two = Document(id="d-two", document_type=DocumentType.contract, pages=[1, 2])
+    [flag] = riding_seam_flags([two], [seam_slice(1)], HEIGHTS)
+    assert flag.values["missing"] == [2]
+    # in a longer document the other slices may be too narrow to see: no evidence of a gap
+    assert riding_seam_flags([three_pages()], [seam_slice(4)], HEIGHTS) == []
+
+
+def test_a_seam_slice_is_not_taken_for_a_partys_seal() -> None:
+    # the signature page carries only a slice of the seam: the parties' seals are missing
+    flags = seal_flags([contract()], [seam_slice(2)], APPLICANT)
+    assert [f.code for f in flags] == [FlagCode.seal_missing]
