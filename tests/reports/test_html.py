@@ -207,3 +207,12 @@ def test_pages_outside_the_dossier_are_not_links() -> None:
     checklist = [report.checklist[0].model_copy(update={"pages": [2, 99]})]
     html = render_html(make_report(checklist=checklist), None)
     assert 'href="#page-2"' in html and 'href="#page-99"' not in html
+
+
+def test_seal_characters_hidden_under_print_are_named_on_the_page_list() -> None:
+    report = make_report()
+    seal = report.seals[0].model_copy(update={"arc_text": "济南明湖数码软件有限公司", "arc_hidden": [0, 3]})
+    html = render_html(report.model_copy(update={"seals": [seal, *report.seals[1:]]}), make_page_images(report))
+    assert "「济湖」被文字遮挡" in html
+    plain = render_html(report, make_page_images(report))
+    assert "被文字遮挡" not in plain
