@@ -384,13 +384,13 @@ def _judge_in_window(cand: _Candidate, mask: np.ndarray, color: SealColor, min_s
 
 
 def _seam_slices(mask: np.ndarray, color: SealColor, min_side: int) -> list[Impression]:
-    """Narrow riding-seam slices at the page's right or left side whose rim's top and bottom arcs
+    """(``mask``: seal ink less straight rules.) Narrow riding-seam slices at the page's right or left side whose rim's top and bottom arcs
     (and the characters between) are separate pieces of ink: pieces near the side that all stop
     at one straight vertical line, the edge of the sheet that lay on top, judged together."""
     h, w = mask.shape[:2]
     found = []
     for flipped in (False, True):
-        view = _without_rules(mask)[:, ::-1] if flipped else _without_rules(mask)
+        view = mask[:, ::-1] if flipped else mask
         x_band = int(0.8 * w)
         n, labels, stats, _ = cv2.connectedComponentsWithStats(view[:, x_band:], connectivity=8)
         pieces = [(int(stats[i, 0]) + x_band, int(stats[i, 1]), int(stats[i, 1] + stats[i, 3]))
@@ -571,7 +571,7 @@ def find_impressions(image: np.ndarray) -> list[Impression]:
                 if imp is not None:
                     judged.append((imp, rank))
             judged += [(imp, rank) for imp in _arc_unions(candidates, raw, color, min_side)]
-            judged += [(imp, rank) for imp in _seam_slices(raw, color, min_side)]
+            judged += [(imp, rank) for imp in _seam_slices(mask, color, min_side)]
         judged.sort(key=lambda ir: (-round(ir[0].coverage, 2), ir[1], -ir[0].axes[0] * ir[0].axes[1]))
         for imp, _ in judged:
             if all(_overlap(imp.bbox, other.bbox) < 0.35 for other in found):

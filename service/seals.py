@@ -13,6 +13,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import cv2
 import numpy as np
@@ -606,13 +607,15 @@ def seal_flags(documents: list[Document], seals: list[Seal], applicant: Applican
 SEAM_ALIGN = 0.04
 
 
-def riding_seams(documents: list[Document], seals: list[Seal]) -> dict[str, list[int]]:
-    """The pages of each multi-page document that carry a slice of a riding-seam seal (骑缝章)."""
-    out = {}
+def riding_seams(documents: list[Document], seals: list[Seal]) -> dict[str, dict[str, Any]]:
+    """For each multi-page document with a riding-seam seal (骑缝章): the pages carrying a slice
+    of it, and what its slices read, joined in page order (each sheet shows the next part of the
+    name: 济南舜耕智能 + 装备有限公司)."""
+    out: dict[str, dict[str, Any]] = {}
     for doc in documents:
-        pages = sorted({s.page for s in seals if s.riding_seam and s.page in doc.pages})
-        if len(doc.pages) >= 2 and pages:
-            out[doc.id] = pages
+        slices = sorted((s for s in seals if s.riding_seam and s.page in doc.pages), key=lambda s: (s.page, s.bbox[1]))
+        if len(doc.pages) >= 2 and slices:
+            out[doc.id] = {"pages": sorted({s.page for s in slices}), "text": "".join(s.arc_text for s in slices)}
     return out
 
 

@@ -149,6 +149,9 @@ def test_the_riding_seam_is_found_on_every_sheet_it_crosses(report: Report, trut
         if seam:
             doc = next(d for d in report.documents if d.pages == f["pages"])
             assert doc.facts["riding_seam_pages"] == seam
+            # each sheet shows the next part of the name: joined, they read the whole of it
+            names = {t["text"] for t in f["seals"] if t.get("riding_seam")}
+            assert doc.facts["riding_seam_text"] in names
     assert not [fl for fl in report.risk_flags if fl.code == "riding_seam_broken"]
 
 

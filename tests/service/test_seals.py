@@ -357,7 +357,9 @@ HEIGHTS = {n: 842.0 for n in range(1, 10)}
 def test_a_riding_seam_on_every_sheet_at_one_height_is_whole() -> None:
     seals = [seam_slice(4), seam_slice(5, 405), seam_slice(6, 398)]
     assert riding_seam_flags([three_pages()], seals, HEIGHTS) == []
-    assert riding_seams([three_pages()], seals) == {"d-con3": [4, 5, 6]}
+    named = [sl.model_copy(update={"arc_text": part}) for sl, part in zip(seals, ("济南舜耕", "智能装备", "有限公司"),
+                                                                                strict=True)]
+    assert riding_seams([three_pages()], named[::-1]) == {"d-con3": {"pages": [4, 5, 6], "text": APPLICANT.name}}
 
 
 def test_a_sheet_without_its_slice_breaks_the_seam() -> None:
