@@ -342,16 +342,22 @@ def _judge(cand: _Candidate, mask: np.ndarray, color: SealColor, min_side: int, 
     return best
 
 
+# a riding-seam slice reaches this close (share of the page width) to the side of its sheet
+SEAM_REACH = 0.06
+
+
 def _seam_window(cand: _Candidate, w: int) -> tuple[int, int] | None:
     """The columns a riding-seam slice can show on, when ``cand`` is one: ink near a side of the
     page that stops along a straight vertical line inside the page (the edge of the sheet that lay
     on top of this one when the seal was stamped across the fanned stack). A whole seal's side is
     round: its outermost columns hold a short run of rim; a cut holds the rim's top and bottom,
     far apart."""
+    x0, y0 = cand.offset
+    if SEAM_REACH * w < x0 and x0 + cand.mask.shape[1] < (1 - SEAM_REACH) * w:
+        return None  # a slice reaches (nearly) to the side of its sheet; text lines stop at the margin
     ys, xs = np.nonzero(cand.mask)
     if len(xs) == 0:
         return None
-    x0, y0 = cand.offset
     height = int(ys.max() - ys.min()) + 1
     lo, hi = int(xs.min()), int(xs.max())
     for side in ("left", "right"):
@@ -359,9 +365,9 @@ def _seam_window(cand: _Candidate, w: int) -> tuple[int, int] | None:
         spread = int(ys[edge].max() - ys[edge].min()) + 1 if edge.any() else 0
         if spread < 0.5 * height:
             continue
-        if side == "left" and x0 + hi >= 0.8 * w:  # cut on its left, at the page's right side
+        if side == "left" and x0 + hi >= (1 - SEAM_REACH) * w:  # cut on its left, at the page's right side
             return x0 + lo, w
-        if side == "right" and x0 + lo <= 0.2 * w:
+        if side == "right" and x0 + lo <= SEAM_REACH * w:
             return 0, x0 + hi + 1
     return None
 
@@ -393,16 +399,18 @@ def _seam_slices(mask: np.ndarray, color: SealColor, min_side: int) -> list[Impr
         view = mask[:, ::-1] if flipped else mask
         x_band = int(0.8 * w)
         n, labels, stats, _ = cv2.connectedComponentsWithStats(view[:, x_band:], connectivity=8)
-        pieces = [(int(stats[i, 0]) + x_band, int(stats[i, 1]), int(stats[i, 1] + stats[i, 3]))
-                  for i in range(1, n) if stats[i, 4] >= 12]
+        # (left, top, bottom, right) of each piece of ink near the side
+        pieces = [(int(stats[i, 0]) + x_band, int(stats[i, 1]), int(stats[i, 1] + stats[i, 3]),
+                   int(stats[i, 0] + stats[i, 2]) + x_band) for i in range(1, n) if stats[i, 4] >= 12]
         pieces.sort(key=lambda p: (p[0], p[1]))
         done: set[int] = set()
-        for k, (left, _, _) in enumerate(pieces):
+        for k, (left, *_) in enumerate(pieces):
             if k in done or left <= x_band:
                 continue
             group = [j for j, p in enumerate(pieces) if abs(p[0] - left) <= 2 and j not in done]
             lo, hi = min(pieces[j][1] for j in group), max(pieces[j][2] for j in group)
-            if len(group) < 2 or hi - lo < 2 * min_side or hi - lo > 0.4 * h:
+            if len(group) < 2 or hi - lo < 2 * min_side or hi - lo > 0.4 * h \
+                    or max(pieces[j][3] for j in group) < (1 - SEAM_REACH) * w:
                 continue
             done.update(group)
             window = np.zeros_like(view)
