@@ -175,5 +175,11 @@ def test_a_recheck_is_served_from_the_ocr_cache(run: tuple[Path, int, Path]) -> 
     outcome = check_dossier([SAMPLE / "dossier"], CheckOptions(previews=False), Settings(data_dir=run[2]), engine=engine)
     assert engine.reads == 0 and engine.detects == 0
     assert all(p.ocr_cached for p in outcome.report.pages if p.text_source == "ocr")
+    # the real engine is not even loaded: its models are read on first use, and nothing uses it
+    from service.ocr.engine import RapidOcrEngine
+
+    fresh = RapidOcrEngine()
+    check_dossier([SAMPLE / "dossier"], CheckOptions(previews=False), Settings(data_dir=run[2]), engine=fresh)
+    assert fresh._rapid is None
     first = Report.model_validate_json((run[0] / "report.json").read_text(encoding="utf-8"))
     assert [(s.arc_text, s.arc_hidden) for s in outcome.report.seals] == [(s.arc_text, s.arc_hidden) for s in first.seals]

@@ -11,11 +11,14 @@ import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
 from service.ocr.ctc import FrameProbs
+
+if TYPE_CHECKING:
+    from rapidocr import RapidOCR
 
 # ONNX Runtime otherwise writes a device id under $HOME and makes DNS queries for telemetry.
 os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
@@ -64,7 +67,6 @@ class RapidOcrEngine:
     def __init__(self, threads: int | None = None) -> None:
         try:
             import rapidocr
-            from rapidocr import RapidOCR
         except ImportError as exc:  # pragma: no cover - a broken install
             raise EngineUnavailable(f"the rapidocr package is not installed: {exc}") from exc
         models = Path(rapidocr.__file__).parent / "models"
@@ -82,10 +84,20 @@ class RapidOcrEngine:
         }
         if threads:
             params["EngineConfig.onnxruntime.intra_op_num_threads"] = threads
-        self._engine = RapidOCR(params=params)
+        self._params = params
+        self._rapid: RapidOCR | None = None  # made on first use: a re-check served from the cache needs only the id
         self._lock = threading.Lock()  # ONNX sessions are shared; one page at a time per engine
         self._classes: dict[str, int] | None = None
         self.id = f"rapidocr-{getattr(rapidocr, '__version__', 'x')}-{self.DET}-{self.REC}"
+
+    @property
+    def _engine(self) -> RapidOCR:
+        """The ONNX sessions, created on first use (call with the lock held)."""
+        if self._rapid is None:
+            from rapidocr import RapidOCR
+
+            self._rapid = RapidOCR(params=self._params)
+        return self._rapid
 
     def detect(self, image: np.ndarray) -> list[Quad]:
         with self._lock:
