@@ -271,9 +271,10 @@ def check_dossier(paths: list[Path], options: CheckOptions, settings: Settings, 
     rims.clear()
     spending, invoice_flags = analysis.invoice_flags_and_spending(documents, applicant, pack.cutoff_date, today)
     flags += invoice_flags + analysis.region_flags(documents, pack) + analysis.applicant_flags(documents, applicant)
-    for doc_id, seam in riding_seams(documents, seals).items():
-        facts = next(d for d in documents if d.id == doc_id).facts
-        facts["riding_seam_pages"], facts["riding_seam_text"] = seam["pages"], seam["text"]
+    seams = riding_seams(documents, seals)
+    for doc in documents:
+        if doc.id in seams:
+            doc.facts["riding_seam_pages"], doc.facts["riding_seam_text"] = seams[doc.id]["pages"], seams[doc.id]["text"]
     flags += seal_flags(documents, seals, applicant) + reuse_flags(seals)
     flags += riding_seam_flags(documents, seals, {p.info.page: p.text.height for p in pages})
     flags += consistency.dossier_flags(documents, applicant, findings)

@@ -61,8 +61,8 @@ _CJK = re.compile(r"[\u4e00-\u9fff]")
 @dataclass(frozen=True)
 class ArcReading:
     """What the rim of a seal says: the text, the recogniser's confidence, and the positions in
-    the text of characters hidden under black print that were taken from a name printed on the
-    page (see ``confirm_hidden``)."""
+    the text of characters hidden under black print that were taken from a name printed in the
+    seal's document (see ``confirm_hidden``)."""
 
     text: str = ""
     confidence: float = 0.0
@@ -182,10 +182,14 @@ def confirm_hidden(strips: list[NameStrip], reading: str, printed: list[str], en
     likelihood than the recogniser's own reading. A seal whose visible characters say something
     else is never made to agree with the page.
     """
+    names = printed_names(printed, reading)
+    if not names:
+        return None
     best: ArcReading | None = None
-    for name in printed_names(printed, reading):
-        for strip in strips:
-            found = _confirm_on(strip, name, engine.frame_probs(strip.image))
+    for strip in strips:
+        frames = engine.frame_probs(strip.image)  # once per strip, whatever the number of names
+        for name in names:
+            found = _confirm_on(strip, name, frames)
             if found is not None and (best is None or (len(found.hidden), -found.confidence)
                                       < (len(best.hidden), -best.confidence)):
                 best = found
@@ -431,14 +435,16 @@ def confirm_names(seals: list[Seal], rims: list[Rim], documents: list[Document],
     out = []
     for seal in seals:
         rim = by_id.get(seal.id)
+        if rim is None or not seal.arc_text:
+            out.append(seal)
+            continue
         doc = next((d for d in documents if seal.page in d.pages), None)
         texts = [t for n in (doc.pages if doc else [seal.page]) for t in text_of.get(n, [])]
         texts += [applicant.name] if applicant.name else []
-        candidates = sorted(printed_names(texts, seal.arc_text)) if rim is not None and seal.arc_text else []
+        candidates = sorted(printed_names(texts, seal.arc_text))
         if not candidates:
             out.append(seal)
             continue
-        assert rim is not None
         try:
             found = _confirmed(rim, seal.arc_text, candidates, engine, cache)
         except Exception:  # noqa: BLE001 - the seal as read stands
@@ -613,10 +619,16 @@ def riding_seams(documents: list[Document], seals: list[Seal]) -> dict[str, dict
     name: 济南舜耕智能 + 装备有限公司)."""
     out: dict[str, dict[str, Any]] = {}
     for doc in documents:
-        slices = sorted((s for s in seals if s.riding_seam and s.page in doc.pages), key=lambda s: (s.page, s.bbox[1]))
-        if len(doc.pages) >= 2 and slices:
+        if slices := _seam_slices_of(doc, seals):
             out[doc.id] = {"pages": sorted({s.page for s in slices}), "text": "".join(s.arc_text for s in slices)}
     return out
+
+
+def _seam_slices_of(doc: Document, seals: list[Seal]) -> list[Seal]:
+    """The riding-seam slices on a multi-page document, in page order."""
+    if len(doc.pages) < 2:
+        return []
+    return sorted((s for s in seals if s.riding_seam and s.page in doc.pages), key=lambda s: (s.page, s.bbox[1]))
 
 
 def riding_seam_flags(documents: list[Document], seals: list[Seal], heights: dict[int, float]) -> list[RiskFlag]:
@@ -627,9 +639,9 @@ def riding_seam_flags(documents: list[Document], seals: list[Seal], heights: dic
     sheet); in longer ones, slices too narrow to see are no evidence of a gap."""
     flags = []
     for doc in documents:
-        slices = [s for s in seals if s.riding_seam and s.page in doc.pages]
+        slices = _seam_slices_of(doc, seals)
         with_slice = sorted({s.page for s in slices})
-        if len(doc.pages) < 2 or not with_slice or (len(with_slice) < 2 and len(doc.pages) > 2):
+        if not with_slice or (len(with_slice) < 2 and len(doc.pages) > 2):
             continue
         missing = [p for p in doc.pages if p not in with_slice]
         level = {s.page: ((s.bbox[1] + s.bbox[3]) / 2) / heights[s.page] for s in slices if heights.get(s.page)}
