@@ -342,87 +342,51 @@ def _judge(cand: _Candidate, mask: np.ndarray, color: SealColor, min_side: int, 
     return best
 
 
-# a riding-seam slice reaches this close (share of the page width) to the side of its sheet
+# a riding-seam slice reaches this close (share of the page width) to the side of its sheet, and
+# lies within the outer SEAM_BAND of the page
 SEAM_REACH = 0.06
-
-
-def _seam_window(cand: _Candidate, w: int) -> tuple[int, int] | None:
-    """The columns a riding-seam slice can show on, when ``cand`` is one: ink near a side of the
-    page that stops along a straight vertical line inside the page (the edge of the sheet that lay
-    on top of this one when the seal was stamped across the fanned stack). A whole seal's side is
-    round: its outermost columns hold a short run of rim; a cut holds the rim's top and bottom,
-    far apart."""
-    x0, y0 = cand.offset
-    if SEAM_REACH * w < x0 and x0 + cand.mask.shape[1] < (1 - SEAM_REACH) * w:
-        return None  # a slice reaches (nearly) to the side of its sheet; text lines stop at the margin
-    ys, xs = np.nonzero(cand.mask)
-    if len(xs) == 0:
-        return None
-    height = int(ys.max() - ys.min()) + 1
-    lo, hi = int(xs.min()), int(xs.max())
-    for side in ("left", "right"):
-        edge = xs <= lo + 2 if side == "left" else xs >= hi - 2
-        spread = int(ys[edge].max() - ys[edge].min()) + 1 if edge.any() else 0
-        if spread < 0.5 * height:
-            continue
-        if side == "left" and x0 + hi >= (1 - SEAM_REACH) * w:  # cut on its left, at the page's right side
-            return x0 + lo, w
-        if side == "right" and x0 + lo <= SEAM_REACH * w:
-            return 0, x0 + hi + 1
-    return None
-
-
-def _judge_in_window(cand: _Candidate, mask: np.ndarray, color: SealColor, min_side: int,
-                     window: tuple[int, int]) -> Impression | None:
-    """``_judge`` on the columns ``window`` alone, so that a straight cut there counts as an edge
-    beyond which the seal is simply not on this sheet; the impression comes back in page
-    coordinates, marked ``seam_cut``."""
-    c0, c1 = window
-    x0, y0 = cand.offset
-    part = mask[:, c0:c1]
-    moved = _Candidate(cand.mask[:, max(0, c0 - x0):max(0, c1 - x0)], (max(0, x0 - c0), y0))
-    imp = _judge(moved, part, color, min_side, squares=False) or _judge_slice(moved, part, color, min_side)
-    if imp is None or not _ends_on_rim(moved.mask, replace(imp, center=(imp.center[0] - moved.offset[0], imp.center[1])),
-                                       moved.offset[1]):
-        return None
-    bx0, by0, bx1, by1 = imp.bbox
-    return replace(imp, center=(imp.center[0] + c0, imp.center[1]), bbox=(bx0 + c0, by0, bx1 + c0, by1), seam_cut=True)
+SEAM_BAND = 0.2
 
 
 def _seam_slices(mask: np.ndarray, color: SealColor, min_side: int) -> list[Impression]:
-    """(``mask``: seal ink less straight rules.) Narrow riding-seam slices at the page's right or left side whose rim's top and bottom arcs
-    (and the characters between) are separate pieces of ink: pieces near the side that all stop
-    at one straight vertical line, the edge of the sheet that lay on top, judged together."""
+    """Riding-seam slices cut by the sheet above (``mask``: seal ink less straight rules).
+
+    A 骑缝章 stamped across fanned sheets leaves on each sheet after the first a slice at its side
+    whose other side is a straight vertical cut inside the page: the edge of the sheet that lay on
+    top. Its ink near the side of the page stops along that line, where the rim's top and bottom
+    arcs (and any characters between, often separate pieces) meet it far apart, whereas a whole
+    seal's side is round. Everything on the sheet's side of the line is judged as one impression,
+    the line counting as an edge (``_judge``; a narrow middle slice, too little rim for an ellipse,
+    by ``_judge_slice``), and kept only if its topmost and bottommost ink lies on the rim. The left
+    side of the page is looked at mirrored."""
     h, w = mask.shape[:2]
     found = []
     for flipped in (False, True):
         view = mask[:, ::-1] if flipped else mask
-        x_band = int(0.8 * w)
-        n, labels, stats, _ = cv2.connectedComponentsWithStats(view[:, x_band:], connectivity=8)
+        x_band = int((1 - SEAM_BAND) * w)
+        n, _, stats, _ = cv2.connectedComponentsWithStats(view[:, x_band:], connectivity=8)
         # (left, top, bottom, right) of each piece of ink near the side
         pieces = [(int(stats[i, 0]) + x_band, int(stats[i, 1]), int(stats[i, 1] + stats[i, 3]),
                    int(stats[i, 0] + stats[i, 2]) + x_band) for i in range(1, n) if stats[i, 4] >= 12]
-        pieces.sort(key=lambda p: (p[0], p[1]))
         done: set[int] = set()
-        for k, (left, *_) in enumerate(pieces):
-            if k in done or left <= x_band:
+        for left, *_ in sorted(pieces):
+            if left in done or left <= x_band:
                 continue
-            group = [j for j, p in enumerate(pieces) if abs(p[0] - left) <= 2 and j not in done]
-            lo, hi = min(pieces[j][1] for j in group), max(pieces[j][2] for j in group)
-            if len(group) < 2 or hi - lo < 2 * min_side or hi - lo > 0.4 * h \
-                    or max(pieces[j][3] for j in group) < (1 - SEAM_REACH) * w:
-                continue
-            done.update(group)
-            window = np.zeros_like(view)
-            window[lo:hi, left:] = view[lo:hi, left:]
-            if np.count_nonzero(view[lo:hi, max(0, left - 3):left]):
-                continue  # ink runs on past the line: not a cut
-            cand = _Candidate(window[lo:hi, left:], (0, lo))
-            imp = _judge_slice(cand, view[:, left:], color, min_side)
-            if imp is None or not _ends_on_rim(view[lo:hi, left:], imp, lo):
+            done.update(range(left - 2, left + 3))
+            group = [p for p in pieces if abs(p[0] - left) <= 2]
+            lo, hi = min(p[1] for p in group), max(p[2] for p in group)
+            if not 2 * min_side <= hi - lo <= 0.4 * h or max(p[3] for p in group) < (1 - SEAM_REACH) * w:
+                continue  # a slice reaches (nearly) to the side of its sheet; text lines stop at the margin
+            rows = np.nonzero(view[lo:hi, left:left + 3].any(axis=1))[0]
+            if len(rows) == 0 or rows[-1] - rows[0] < 0.5 * (hi - lo) or view[lo:hi, max(0, left - 3):left].any():
+                continue  # not a straight cut: the ink's side is round, or runs on past the line
+            part = view[:, left:]
+            cand = _Candidate(part[lo:hi], (0, lo))
+            imp = _judge(cand, part, color, min_side, squares=False) or _judge_slice(cand, part, color, min_side)
+            if imp is None or not _ends_on_rim(part[lo:hi], imp, lo):
                 continue
             (cx, cy), (bx0, by0, bx1, by1) = imp.center, imp.bbox
-            imp = replace(imp, center=(cx + left, cy), bbox=(max(bx0 + left, left), by0, bx1 + left, by1), seam_cut=True)
+            imp = replace(imp, center=(cx + left, cy), bbox=(bx0 + left, by0, bx1 + left, by1), seam_cut=True)
             if flipped:
                 (cx, cy), (bx0, by0, bx1, by1) = imp.center, imp.bbox
                 imp = replace(imp, center=(w - 1 - cx, cy), bbox=(w - bx1, by0, w - bx0, by1), angle=-imp.angle)
@@ -572,12 +536,7 @@ def find_impressions(image: np.ndarray) -> list[Impression]:
                 continue
             mask = _without_rules(raw)
             candidates = _candidates(mask, min_side)
-            for cand in candidates:
-                imp = _judge(cand, raw, color, min_side, squares=not faint)
-                if imp is None and (window := _seam_window(cand, w)) is not None:
-                    imp = _judge_in_window(cand, raw, color, min_side, window)
-                if imp is not None:
-                    judged.append((imp, rank))
+            judged += [(imp, rank) for cand in candidates if (imp := _judge(cand, raw, color, min_side, squares=not faint))]
             judged += [(imp, rank) for imp in _arc_unions(candidates, raw, color, min_side)]
             judged += [(imp, rank) for imp in _seam_slices(mask, color, min_side)]
         judged.sort(key=lambda ir: (-round(ir[0].coverage, 2), ir[1], -ir[0].axes[0] * ir[0].axes[1]))
