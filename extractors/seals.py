@@ -903,23 +903,10 @@ def name_strips(image: np.ndarray, imp: Impression) -> list[list[NameStrip]]:
 def _gap_middles(bins: np.ndarray, n_angle: int, count: int = 3) -> list[float]:
     """Middles (in polar rows) of the ``count`` longest empty runs of the angular ink profile."""
     empty = bins <= max(1e-6, 0.08 * float(bins.max()))
-    n = len(bins)
-    if empty.all() or not empty.any():
+    if empty.all():
         return []
-    first_full = int(np.argmin(empty))
-    runs: list[tuple[int, int]] = []
-    start, length = 0, 0
-    for k in range(n + 1):
-        i = (first_full + k) % n
-        if k < n and empty[i]:
-            if length == 0:
-                start = first_full + k
-            length += 1
-        elif length:
-            runs.append((length, start))
-            length = 0
-    runs.sort(reverse=True)
-    return [((st + ln / 2) % n) * n_angle / n for ln, st in runs[:count]]
+    n = len(bins)
+    return [((start + length / 2) % n) * n_angle / n for start, length in _circular_runs(empty)[:count]]
 
 
 def inner_crop(image: np.ndarray, imp: Impression, size: int = 480) -> np.ndarray:

@@ -370,7 +370,7 @@ def _worth_keeping(text: str) -> bool:
     return len(_CJK.findall(compact)) >= 2 or len(re.findall(r"[0-9A-Z]", compact)) >= 12
 
 
-SEAL_READER_VERSION = "3"  # bump when reading changes, so cached readings are not reused
+SEAL_READER_VERSION = "4"  # bump when reading changes, so cached readings are not reused
 
 
 @dataclass(frozen=True)
