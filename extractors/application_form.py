@@ -15,12 +15,11 @@ from collections.abc import Callable
 from typing import Any
 
 from extractors.base import Extraction, Problem
-from extractors.codes import credit_code_problems, credit_code_valid, find_codes
+from extractors.codes import credit_code_problem_words, credit_code_problems, credit_code_valid, find_codes
 from extractors.dates import parse_date
 from extractors.layout import Hit, cy, height, v_overlap
 from extractors.layout_docs import any_label, label_candidates
 from extractors.lexicon import annex_rows
-from extractors.license import credit_code_problem_words
 from extractors.text import compact, normalize
 from models.domain import PageText, TextLine
 from models.enums import DocumentType, FlagCode, Severity

@@ -64,21 +64,39 @@ def org_code_check_char(first8: str) -> str:
     return {10: "X", 11: "0"}.get(check, str(check))
 
 
-def credit_code_problems(code: str) -> list[str]:
-    """What is wrong with a credit code, in words a reviewer can check; [] when it is valid."""
+# what can be wrong with a credit code, in the reviewer's English and Chinese
+_CREDIT_CODE_FAULTS = {
+    "length": ("length is {0}, expected 18", "长度为 {0} 位，应为 18 位"),
+    "alphabet": ("characters not allowed in a credit code: {0}", "含有统一社会信用代码不允许的字符 {0}"),
+    "check": ("check character is {0}, expected {1}", "校验位为 {0}，按 GB 32100-2015 应为 {1}"),
+    "org_check": ("organisation-code check character is {0}, expected {1}", "组织机构代码校验位为 {0}，应为 {1}"),
+}
+
+
+def _credit_code_faults(code: str) -> list[tuple[str, tuple[object, ...]]]:
     if len(code) != 18:
-        return [f"length is {len(code)}, expected 18"]
+        return [("length", (len(code),))]
     bad = sorted({c for c in code if c not in CREDIT_CODE_ALPHABET})
     if bad:
-        return [f"characters not allowed in a credit code: {''.join(bad)}"]
-    problems = []
+        return [("alphabet", ("".join(bad),))]
+    faults: list[tuple[str, tuple[object, ...]]] = []
     expected = credit_code_check_char(code[:17])
     if code[17] != expected:
-        problems.append(f"check character is {code[17]}, expected {expected}")
+        faults.append(("check", (code[17], expected)))
     org_expected = org_code_check_char(code[8:16])
     if code[16] != org_expected:
-        problems.append(f"organisation-code check character is {code[16]}, expected {org_expected}")
-    return problems
+        faults.append(("org_check", (code[16], org_expected)))
+    return faults
+
+
+def credit_code_problems(code: str) -> list[str]:
+    """What is wrong with a credit code, in words a reviewer can check; [] when it is valid."""
+    return [_CREDIT_CODE_FAULTS[kind][0].format(*args) for kind, args in _credit_code_faults(code)]
+
+
+def credit_code_problem_words(code: str) -> str:
+    """The same, in Chinese for the reviewer's message ("" when the code is valid)."""
+    return "；".join(_CREDIT_CODE_FAULTS[kind][1].format(*args) for kind, args in _credit_code_faults(code))
 
 
 def credit_code_valid(code: str) -> bool:

@@ -16,11 +16,10 @@ from typing import Any
 from extractors.amounts import format_money, parse_amount, parse_amount_words
 from extractors.base import Extraction, Problem
 from extractors.cloud_wording import cloud_wording_findings
-from extractors.codes import credit_code_problems, credit_code_valid, find_codes
+from extractors.codes import credit_code_problem_words, credit_code_problems, credit_code_valid, find_codes
 from extractors.dates import find_dates
 from extractors.layout import Hit, cy, height, right_of
 from extractors.layout_docs import hit, label_candidates, left_of, reading_order, spaced, topmost_heading
-from extractors.license import credit_code_problem_words
 from extractors.text import compact, normalize
 from models.domain import PageText, TextLine
 from models.enums import DocumentType, FlagCode, Severity

@@ -13,14 +13,12 @@ from collections.abc import Callable
 
 from extractors.base import Extraction, Problem
 from extractors.codes import (
-    CREDIT_CODE_ALPHABET,
-    credit_code_check_char,
+    credit_code_problem_words,
     credit_code_problems,
     credit_code_valid,
     division_of,
     find_codes,
     normalize_code,
-    org_code_check_char,
     registration_number_valid,
 )
 from extractors.dates import find_dates, parse_date
@@ -41,23 +39,6 @@ from models.enums import DocumentType, FlagCode, Severity
 name = "license"
 document_types = (DocumentType.business_license,)
 
-
-def credit_code_problem_words(code: str) -> str:
-    """What is wrong with a credit code, in Chinese for the reviewer ("" when it is valid); the
-    same checks as ``extractors.codes.credit_code_problems`` (GB 32100-2015, GB 11714)."""
-    if len(code) != 18:
-        return f"长度为 {len(code)} 位，应为 18 位"
-    bad = sorted({c for c in code if c not in CREDIT_CODE_ALPHABET})
-    if bad:
-        return f"含有统一社会信用代码不允许的字符 {''.join(bad)}"
-    problems = []
-    expected = credit_code_check_char(code[:17])
-    if code[17] != expected:
-        problems.append(f"校验位为 {code[17]}，按 GB 32100-2015 应为 {expected}")
-    org_expected = org_code_check_char(code[8:16])
-    if code[16] != org_expected:
-        problems.append(f"组织机构代码校验位为 {code[16]}，应为 {org_expected}")
-    return "；".join(problems)
 
 # Every label a licence prints in its left column; a value line never starts with one.
 _LABELS = {
