@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import date
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -70,6 +71,28 @@ def stable_id(prefix: str, *parts: object) -> str:
     """An id that is the same every time the same input is checked."""
     digest = hashlib.sha1("\x1f".join(str(p) for p in parts).encode("utf-8")).hexdigest()
     return f"{prefix}-{digest[:12]}"
+
+
+def as_money(text: str | None) -> Decimal | None:
+    """A normalised money value (``"24380.60"``, as fields and findings store it) as a Decimal;
+    None when absent or not a number."""
+    if not text:
+        return None
+    try:
+        return Decimal(text)
+    except InvalidOperation:
+        return None
+
+
+def as_date(text: str | None) -> date | None:
+    """A normalised date (ISO ``"2020-03-25"``, as fields and findings store it); None when absent
+    or not one."""
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
 
 
 class Finding(BaseModel):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from rapidfuzz import fuzz
 
@@ -25,29 +25,13 @@ from models.domain import (
     Seal,
     Spending,
     SpendingInvoice,
+    as_date,
+    as_money,
 )
 from models.enums import DocumentType, FlagCode, Severity
 from models.rulepack import RulePack
 
 NAME_MATCH = 88  # rapidfuzz ratio at or above which two company names are the same party
-
-
-def _money(text: str | None) -> Decimal | None:
-    if not text:
-        return None
-    try:
-        return Decimal(text)
-    except InvalidOperation:
-        return None
-
-
-def _iso(text: str | None) -> date | None:
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        return None
 
 
 def same_party(a: str | None, b: str | None) -> bool:
@@ -96,10 +80,6 @@ def identify_applicant(documents: list[Document], given_name: str | None) -> App
     return Applicant(name=None, credit_code=credit_code, source="not found")
 
 
-
-
-
-
 def invoice_flags_and_spending(
     documents: list[Document], applicant: Applicant, cutoff: date | None, today: date
 ) -> tuple[Spending, list[RiskFlag]]:
@@ -113,8 +93,8 @@ def invoice_flags_and_spending(
         if doc.document_type != DocumentType.vat_invoice:
             continue
         key = doc.facts.get("invoice_key")
-        issued = _iso(doc.value("issue_date"))
-        grand = _money(doc.value("grand_total"))
+        issued = as_date(doc.value("issue_date"))
+        grand = as_money(doc.value("grand_total"))
         buyer = doc.value("buyer_name")
         counted, reason = True, "counted"
         if key and key in seen:

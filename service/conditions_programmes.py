@@ -14,14 +14,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from extractors.amounts import parse_amount
 from extractors.dates import parse_date
 from extractors.financials import FIGURES
 from extractors.text import compact
-from models.domain import Document
+from models.domain import Document, as_date, as_money
 from models.enums import DocumentType, Status
 from service.analysis import Dossier, registered_in_region, same_party
 from service.checklist import Outcome, condition
@@ -61,20 +61,8 @@ def _page_list(pages: list[int]) -> str:
     return "、".join(str(p) for p in pages)
 
 
-
-
 def _field_page(doc: Document, name: str) -> int:
     return doc.fields[name].page if name in doc.fields else doc.pages[0]
-
-
-def _iso(text: str | None) -> date | None:
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        d = parse_date(text)
-        return d
 
 
 def _applicant_licence(dossier: Dossier) -> Document | None:
@@ -260,7 +248,7 @@ def telecom_license_held(dossier: Dossier, params: dict[str, Any]) -> Outcome:
     for doc in licences:
         number = doc.value("license_number") or "编号未识别"
         holder = doc.value("company_name")
-        valid_until = _iso(doc.value("valid_until"))
+        valid_until = as_date(doc.value("valid_until"))
         types = [fv.value for fv in doc.list_fields.get("business_types", [])]
         where = f"第 {_page_list(doc.pages)} 页许可证 {number}"
         problems, doubts = [], []
@@ -337,13 +325,13 @@ def submitted_by_deadline(dossier: Dossier, params: dict[str, Any]) -> Outcome:
     evidence: list[str] = []
     source = ""
     for form in dossier.of_type(DocumentType.application_form):
-        when = _iso(form.value("submission_date"))
+        when = as_date(form.value("submission_date"))
         if when:
             pages, evidence = [_field_page(form, "submission_date")], form.evidence("submission_date")
             source = f"第 {_page_list(pages)} 页申报表所署日期"
             break
     if when is None and dossier.declared.get("submission_date"):
-        when = _iso(dossier.declared["submission_date"])
+        when = as_date(dossier.declared["submission_date"]) or parse_date(dossier.declared["submission_date"])
         source = "申报企业声明"
     if when is None:
         return (Status.needs_review, _pages(dossier.of_type(DocumentType.application_form)), [],
@@ -463,10 +451,9 @@ def _declared_figure(dossier: Dossier, name: str) -> tuple[Decimal, str] | None:
         return (Decimal(m.group(0)), "人") if m else None
     amount = parse_amount(raw)
     if amount is None:
-        try:
-            amount = Decimal(raw)
-        except InvalidOperation:
-            return None
+        amount = as_money(raw)
+    if amount is None:
+        return None
     return amount, "万元" if "万" in raw else "元"
 
 

@@ -12,29 +12,16 @@ flags with the values involved, so a reviewer can verify them without rereading 
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from extractors.text import compact
-from models.domain import Applicant, Document, Finding, RiskFlag
+from models.domain import Applicant, Document, Finding, RiskFlag, as_money
 from models.enums import DocumentType, FlagCode, Severity
 from service.analysis import same_party
 
 # invoiced more than the contracts with that provider by more than this share -> flag
 CONTRACT_INVOICE_TOLERANCE = Decimal("0.05")
 _PARTIES = ("party_a", "party_b")
-
-
-
-
-
-
-def _money(text: str | None) -> Decimal | None:
-    if not text:
-        return None
-    try:
-        return Decimal(text)
-    except InvalidOperation:
-        return None
 
 
 def _code(text: str | None) -> str:
@@ -149,7 +136,7 @@ def contract_invoice_flags(documents: list[Document], applicant: Applicant) -> l
     contracted: list[tuple[str, Decimal, list[Document]]] = []
     for doc in _of_type(documents, DocumentType.contract):
         side = applicant_side(doc, applicant)
-        amount = _money(doc.value("amount"))
+        amount = as_money(doc.value("amount"))
         if side is None or amount is None:
             continue
         other = doc.value("party_b" if side == "party_a" else "party_a")
@@ -166,7 +153,7 @@ def contract_invoice_flags(documents: list[Document], applicant: Applicant) -> l
     seen: set[str] = set()
     invoiced: dict[int, tuple[Decimal, list[Document]]] = {}
     for doc in _of_type(documents, DocumentType.vat_invoice):
-        grand = _money(doc.value("grand_total"))
+        grand = as_money(doc.value("grand_total"))
         if grand is None or not same_party(doc.value("buyer_name"), applicant.name):
             continue
         key = doc.facts.get("invoice_key")
@@ -227,8 +214,8 @@ def _qr_differences(doc: Document, qr: dict[str, str]) -> dict[str, dict[str, st
         differ("invoice_number", qr["number"], doc.value("invoice_number"))
     if qr.get("date") and doc.value("issue_date") and qr["date"] != doc.value("issue_date"):
         differ("issue_date", qr["date"], doc.value("issue_date"))
-    amount = _money(qr.get("amount"))
-    printed_amount, grand = _money(doc.value("amount_total")), _money(doc.value("grand_total"))
+    amount = as_money(qr.get("amount"))
+    printed_amount, grand = as_money(doc.value("amount_total")), as_money(doc.value("grand_total"))
     # the payload holds the amount before tax; a few issuers encode the total with tax instead
     if amount is not None and printed_amount is not None and amount != printed_amount and amount != grand:
         differ("amount_total", qr.get("amount"), doc.value("amount_total"))
