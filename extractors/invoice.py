@@ -584,26 +584,21 @@ def _run_checks(ex: Extraction, issue: date | None) -> None:
     grand = _money(ex, "grand_total")
     items = ex.line_items
 
-    if items and all(it.amount is not None for it in items) and amount is not None:
-        total = sum((Decimal(it.amount) for it in items if it.amount), Decimal(0))
-        ok = total == amount
-        values = {"line_amounts_sum": format_money(total), "amount_total": format_money(amount)}
-        _check(ex, "line_amounts_sum_to_amount_total", ok, values)
+    # the line items' amounts and taxes each add up to the printed totals
+    for column, printed, total_name, sum_key, word in (("amount", amount, "amount_total", "line_amounts_sum", "金额"),
+                                                   ("tax", tax, "tax_total", "line_taxes_sum", "税额")):
+        cells = [getattr(it, column) for it in items]
+        if not items or printed is None or any(c is None for c in cells):
+            continue
+        total = sum((Decimal(c) for c in cells if c), Decimal(0))
+        ok = total == printed
+        values = {sum_key: format_money(total), total_name: format_money(printed)}
+        _check(ex, f"{sum_key}_to_{total_name}", ok, values)
         if not ok:
             ex.problems.append(Problem(
                 FlagCode.invoice_arithmetic_mismatch, Severity.high,
-                f"明细金额之和 {values['line_amounts_sum']} 与合计金额 {values['amount_total']} 不一致",
-                fields=["amount_total", "line_items"], values=values))
-    if items and all(it.tax is not None for it in items) and tax is not None:
-        total = sum((Decimal(it.tax) for it in items if it.tax), Decimal(0))
-        ok = total == tax
-        values = {"line_taxes_sum": format_money(total), "tax_total": format_money(tax)}
-        _check(ex, "line_taxes_sum_to_tax_total", ok, values)
-        if not ok:
-            ex.problems.append(Problem(
-                FlagCode.invoice_arithmetic_mismatch, Severity.high,
-                f"明细税额之和 {values['line_taxes_sum']} 与合计税额 {values['tax_total']} 不一致",
-                fields=["tax_total", "line_items"], values=values))
+                f"明细{word}之和 {values[sum_key]} 与合计{word} {values[total_name]} 不一致",
+                fields=[total_name, "line_items"], values=values))
     if amount is not None and tax is not None and grand is not None:
         ok = amount + tax == grand
         values = {"amount_total": format_money(amount), "tax_total": format_money(tax),
