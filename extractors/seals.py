@@ -927,6 +927,86 @@ def inner_crop(image: np.ndarray, imp: Impression, size: int = 480) -> np.ndarra
     return ink
 
 
+def center_bands(crop: np.ndarray) -> list[tuple[int, int]]:
+    """(top, bottom) rows of each horizontal line in ``inner_crop``'s crop, top to bottom: runs of
+    rows the ink fills, a run too tall for one line (the star and a line under it, or two lines
+    touching) split where the ink thins; specks and the star left out."""
+    ink = (255 - cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY)) > 80
+    size = crop.shape[0]
+    profile = np.convolve(ink.mean(axis=1), np.ones(5) / 5, mode="same")
+    bands = []
+    todo = line_runs(ink.mean(axis=1) > 0.004, min_gap=4)
+    while todo:
+        y0, y1 = todo.pop(0)
+        if y1 - y0 > int(0.3 * size):
+            lo, hi = y0 + (y1 - y0) // 5, y1 - (y1 - y0) // 5
+            cut = lo + int(np.argmin(profile[lo:hi]))
+            todo[:0] = [(y0, cut), (cut, y1)]
+        else:
+            bands.append((y0, y1))
+    return [(y0, y1) for y0, y1 in bands if 12 <= y1 - y0 <= int(0.3 * size)]
+
+
+def center_lines(crop: np.ndarray) -> list[np.ndarray]:
+    """Each horizontal line of ``inner_crop``'s crop cut out with a margin, top to bottom."""
+    ink = (255 - cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY)) > 80
+    size = crop.shape[0]
+    lines = []
+    for y0, y1 in center_bands(crop):
+        cols = np.nonzero(ink[y0:y1].any(axis=0))[0]
+        x0, x1 = int(cols[0]), int(cols[-1]) + 1
+        pad = max(4, (y1 - y0) // 4)
+        lines.append(crop[max(0, y0 - pad):min(size, y1 + pad), max(0, x0 - pad):min(size, x1 + pad)])
+    return lines
+
+
+# condensed digits (a taxpayer id squeezed into the seal's width) read better widened
+CODE_STRETCH = 1.5
+
+
+def code_lines(image: np.ndarray, imp: Impression, size: int = 480) -> list[list[np.ndarray]]:
+    """The horizontal lines inside the seal cut again for a second reading of the taxpayer id,
+    one group of variants per line (as cut, and widened).
+
+    ``inner_crop`` blanks the name band above the middle, which can take the tops off an id that
+    straddles it and the ends off one that runs nearly rim to rim. Here the rows of each line come
+    from that crop but its pixels from the whole inside (only the rim blanked), and the line runs
+    from the middle to where a gap wider than its height parts it from the name's characters.
+    """
+    crop = inner_crop(image, imp, size)
+    whole = seal_ink(image, imp, size, page_contrast=False)
+    _, r_out = _radial_band(255 - cv2.cvtColor(seal_ink(image, imp), cv2.COLOR_BGR2GRAY))
+    yy, xx = np.mgrid[0:size, 0:size]
+    whole[np.hypot(xx - size / 2, yy - size / 2) / (size / 2) > r_out - 0.01] = 255
+    ink = (255 - cv2.cvtColor(whole, cv2.COLOR_BGR2GRAY)) > 80
+    groups = []
+    for y0, y1 in center_bands(crop):
+        runs = line_runs(ink[y0:y1].any(axis=0), min_gap=int(0.6 * (y1 - y0)))
+        if not runs:
+            continue
+        x0, x1 = min(runs, key=lambda r: 0 if r[0] <= size // 2 < r[1] else min(abs(r[0] - size // 2), abs(r[1] - size // 2)))
+        pad = max(4, (y1 - y0) // 4)
+        line = whole[max(0, y0 - pad):min(size, y1 + pad), max(0, x0 - pad):min(size, x1 + pad)]
+        groups.append([line, cv2.resize(line, None, fx=CODE_STRETCH, fy=1.0, interpolation=cv2.INTER_CUBIC)])
+    return groups
+
+
+def line_runs(flags: np.ndarray, min_gap: int) -> list[tuple[int, int]]:
+    """(start, end) of the runs of True, joining runs separated by fewer than ``min_gap``."""
+    runs: list[tuple[int, int]] = []
+    start = None
+    for i, on in enumerate([*flags.tolist(), False]):
+        if on and start is None:
+            start = i
+        elif not on and start is not None:
+            if runs and start - runs[-1][1] < min_gap:
+                runs[-1] = (runs[-1][0], i)
+            else:
+                runs.append((start, i))
+            start = None
+    return runs
+
+
 def square_cells(image: np.ndarray, imp: Impression) -> list[np.ndarray]:
     """The characters of a square name seal, one crop each, in reading order: the top row right to
     left, then the next (a four-character seal reads 李国 / 庆印 as 李国庆印)."""
@@ -1076,9 +1156,23 @@ def seal_from_impression(image: np.ndarray, imp: Impression, page: int, scale: f
         id=stable_id("s", page, tuple(round(v) for v in box)), page=page, bbox=box, shape=imp.shape,
         color=imp.color, text=text, kind=kind, confidence=seal_confidence(imp, arc_text, arc_confidence),
         arc_text=arc_text, arc_hidden=arc_hidden or [], center_text=center_text, tax_id=tax_id,
+        name=arc_text, use=seal_use(kind, center_text),
         partial=imp.partial, riding_seam=imp.riding_seam(w),
         fingerprint=fingerprint(mask), mask=encode_mask(mask), crop_png=crop_png(image, imp),
     )
+
+
+def seal_use(kind: str | None, center_text: str) -> str:
+    """What the seal is for, in the words it would be stamped with: a special-purpose seal's
+    proper name (发票专用章 even where one character was misread), other 专用章 words the seal
+    carries (登记专用章), 公章 for a company's general seal; "" for a name seal or the tax
+    bureau's mark."""
+    if kind in SEAL_KINDS[:4]:
+        return kind
+    words = re.findall(r"[\u4e00-\u9fff]*专用章", center_text.replace(" ", ""))
+    if words:
+        return max(words, key=len)
+    return kind if kind == "公章" else ""
 
 
 def seal_confidence(imp: Impression, arc_text: str, arc_confidence: float) -> float:

@@ -178,7 +178,16 @@ class Seal(BaseModel):
     # a name printed on the page whose every other character the rim shows
     arc_hidden: list[int] = Field(default_factory=list)
     center_text: str = ""  # the horizontal lines inside: taxpayer id, 发票专用章 ...
-    tax_id: str | None = None  # the taxpayer id across an invoice seal, as read
+    tax_id: str | None = None  # the taxpayer id across an invoice seal (as read, or as confirmed)
+    name: str = ""  # whose seal: the company or authority on the rim (a name seal: the person's name)
+    use: str = ""  # what the seal is for: 发票专用章 | 合同专用章 | 财务专用章 | 公章 ... as stamped
+    # positions in arc_text of characters the recogniser misread (look-alikes it was unsure of)
+    # that a name printed in the dossier corrected, the rim's frames supporting the printed ones
+    arc_corrected: list[int] = Field(default_factory=list)
+    # name and (where the seal has one) tax id both agree with text printed in the dossier
+    confirmed: bool = False
+    # where each confirmed value is printed, e.g. "name: p10 seller_name", "tax_id: p10 seller_tax_id"
+    confirmed_by: list[str] = Field(default_factory=list)
     partial: bool = False  # cut by the page edge
     riding_seam: bool = False  # a 骑缝章 slice at the side edge of the page
     fingerprint: str = ""  # 64-bit perceptual hash (hex) of the normalised ink mask

@@ -18,13 +18,15 @@ from typing import Any
 import cv2
 import numpy as np
 from rapidfuzz import fuzz
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import Hamming, Levenshtein
 
 from extractors.codes import tax_id_valid
 from extractors.seals import (
     Impression,
     NameStrip,
     arc_strips,
+    center_lines,
+    code_lines,
     decode_mask,
     find_impressions,
     inner_crop,
@@ -37,7 +39,7 @@ from extractors.seals import (
 )
 from models.domain import Applicant, Document, PageText, RiskFlag, Seal
 from models.enums import DocumentType, FlagCode, SealShape, Severity
-from service.ocr.ctc import BLANK, FrameProbs, best_alignment, log_likelihood
+from service.ocr.ctc import FrameProbs, best_alignment, greedy_text, log_likelihood, nbest
 from service.ocr.engine import OcrEngine, ScoringEngine
 from service.ocr.reader import OcrCache, image_hash
 
@@ -60,13 +62,15 @@ _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 @dataclass(frozen=True)
 class ArcReading:
-    """What the rim of a seal says: the text, the recogniser's confidence, and the positions in
-    the text of characters hidden under black print that were taken from a name printed in the
-    seal's document (see ``confirm_hidden``)."""
+    """What the rim of a seal says: the text, the recogniser's confidence, the positions in the
+    text of characters hidden under black print that were taken from a name printed in the
+    seal's document (see ``confirm_hidden``), and those the recogniser misread that a printed
+    name corrected (see ``confirm_printed``)."""
 
     text: str = ""
     confidence: float = 0.0
     hidden: tuple[int, ...] = ()
+    corrected: tuple[int, ...] = ()
 
 
 def read_arc(image: np.ndarray, imp: Impression, engine: OcrEngine) -> ArcReading:
@@ -143,8 +147,13 @@ def printed_names(texts: list[str], near: str) -> list[str]:
     (a run of characters from its start, from after a role word such as 乙方, or from after another
     name's end, to where names end), a little longer than ``near`` and holding its characters in
     order. Never a name cut short: 件有限公司 is no one's name."""
-    out: list[str] = []
     longest = len(near) + max(2, len(near) // 3)
+    return [name for name in whole_names(texts) if len(near) < len(name) <= longest and _subsequence(near, name)]
+
+
+def whole_names(texts: list[str]) -> list[str]:
+    """Every whole name printed in ``texts`` (see ``printed_names``), in order of appearance."""
+    out: list[str] = []
     for text in texts:
         for run in re.findall(r"[\u4e00-\u9fff()]{4,}", unicodedata.normalize("NFKC", text)):
             ends = [e for e in range(2, len(run) + 1) if run[:e].endswith(NAME_ENDINGS)]
@@ -152,9 +161,45 @@ def printed_names(texts: list[str], near: str) -> list[str]:
             starts = sorted({0, role.end() if role else 0, *ends})
             for start in starts:
                 for end in ends:
-                    name = run[start:end]
-                    if len(near) < len(name) <= longest and name not in out and _subsequence(near, name):
+                    if end - start >= 4 and (name := run[start:end]) not in out:
                         out.append(name)
+    return out
+
+
+def max_corrections(name: str) -> int:
+    """How many characters of a reading a printed name may correct: one in a short name, one in
+    six in a longer one (the rest must be read as printed)."""
+    return max(1, len(name) // 6)
+
+
+def near_names(names: list[str], reading: str) -> list[str]:
+    """The names of ``names`` that the seal reading ``reading`` could be misread from: as long,
+    and differing in at most ``max_corrections`` characters."""
+    return [name for name in names if name != reading and len(name) == len(reading)
+            and 0 < Hamming.distance(name, reading) <= max_corrections(name)]
+
+
+# how registration authorities are named: a division printed on the licence, then the office
+AUTHORITY_OFFICES = ("市场监督管理局", "工商行政管理局")
+_DIVISION_END = "省市区县旗州盟"
+
+
+def authority_names(texts: list[str], reading: str) -> list[str]:
+    """Names a registration authority's seal reading ``reading`` (…市场监督管理局) may stand for:
+    an administrative division printed in ``texts`` (a licence names its company and address by
+    province, city and district, as its registering office is named) followed by the office the
+    reading names. Empty when the reading is no authority's."""
+    office = next((o for o in AUTHORITY_OFFICES if reading.endswith(o)), None)
+    if office is None:
+        return []
+    want = len(reading) - len(office)
+    out: list[str] = []
+    for text in texts:
+        for run in re.findall(r"[\u4e00-\u9fff]{2,}", unicodedata.normalize("NFKC", text)):
+            for end in range(want, len(run) + 1):
+                prefix = run[end - want:end]
+                if prefix[-1] in _DIVISION_END and (name := prefix + office) not in out:
+                    out.append(name)
     return out
 
 
@@ -182,23 +227,62 @@ def confirm_hidden(strips: list[NameStrip], reading: str, printed: list[str], en
     likelihood than the recogniser's own reading. A seal whose visible characters say something
     else is never made to agree with the page.
     """
-    names = printed_names(printed, reading)
-    if not names:
-        return None
+    return confirm_printed(strips, reading, printed_names(printed, reading), [], engine)
+
+
+# a printed name may replace a character the recogniser misread if it costs at most this much
+# log-likelihood per corrected character against the recogniser's own reading: a look-alike it
+# hesitated over (泺/源, 天/庆, 山/小) costs 0.5-6; a clearly read different character 12 or more
+CORRECTION_COST = 6.0
+
+
+def confirm_printed(strips: list[NameStrip], reading: str, hiding: list[str], near: list[str],
+                    engine: ScoringEngine) -> ArcReading | None:
+    """The printed name the rim supports best, scored against the recogniser's frames of every
+    strip variant: a name of ``hiding`` whose extra characters lie under print (``confirm_hidden``)
+    or a name of ``near`` (``near_names``) that differs from the strip's own reading only in
+    characters the recogniser was unsure of: the name must explain the frames nearly as well as
+    that reading (``CORRECTION_COST`` per character). Fewest characters taken from print wins,
+    then confidence; None when no name is supported."""
     best: ArcReading | None = None
+    if not hiding and not near:
+        return None
     for strip in strips:
         frames = engine.frame_probs(strip.image)  # once per strip, whatever the number of names
-        for name in names:
-            found = _confirm_on(strip, name, frames)
-            if found is not None and (best is None or (len(found.hidden), -found.confidence)
-                                      < (len(best.hidden), -best.confidence)):
-                best = found
+        found = [_confirm_on(strip, name, frames) for name in hiding]
+        found += [_correct_on(name, frames) for name in near]
+        for item in found:
+            if item is not None and (best is None or _taken(item) < _taken(best)
+                                     or (_taken(item) == _taken(best) and item.confidence > best.confidence)):
+                best = item
     return best
+
+
+def _taken(reading: ArcReading) -> int:
+    return len(reading.hidden) + len(reading.corrected)
+
+
+def _correct_on(name: str, frames: FrameProbs) -> ArcReading | None:
+    own = _clean_arc(greedy_text(frames))
+    labels, own_labels = frames.labels(name), frames.labels(own)
+    if labels is None or own_labels is None or len(own) != len(name):
+        return None
+    corrected = tuple(i for i, (a, b) in enumerate(zip(own, name, strict=True)) if a != b)
+    if not corrected or len(corrected) > max_corrections(name):
+        return None
+    cost = log_likelihood(frames.probs, own_labels) - log_likelihood(frames.probs, labels)
+    if cost > CORRECTION_COST * len(corrected):
+        return None
+    spans = best_alignment(frames.probs, labels)
+    if spans is None:
+        return None
+    confidence = float(np.mean([frames.probs[a:b + 1, label].max() for label, (a, b) in zip(labels, spans, strict=True)]))
+    return ArcReading(name, confidence, (), corrected)
 
 
 def _confirm_on(strip: NameStrip, name: str, frames: FrameProbs) -> ArcReading | None:
     labels = frames.labels(name)
-    own = _clean_arc(_greedy_text(frames))
+    own = _clean_arc(greedy_text(frames))
     if labels is None or not own or not _subsequence(own, name):
         return None
     spans = best_alignment(frames.probs, labels)
@@ -234,13 +318,6 @@ def _confirm_on(strip: NameStrip, name: str, frames: FrameProbs) -> ArcReading |
         return None
     confidence = float(np.mean([frames.probs[spans[i][0]:spans[i][1] + 1, labels[i]].max() for i in seen]))
     return ArcReading(name, confidence, tuple(hidden))
-
-
-def _greedy_text(frames: FrameProbs) -> str:
-    """The recogniser's own reading of its frames: best class per frame, repeats and blanks dropped."""
-    names = {i: ch for ch, i in frames.classes.items()}
-    best = frames.probs.argmax(axis=1)
-    return "".join(names.get(int(c), "") for i, c in enumerate(best) if c != BLANK and (i == 0 or c != best[i - 1]))
 
 
 def vote(readings: list[tuple[str, float]]) -> tuple[str, float]:
@@ -314,54 +391,17 @@ def _clean_arc(text: str) -> str:
 def read_center(image: np.ndarray, imp: Impression, engine: OcrEngine) -> str:
     """The horizontal lines inside the seal (taxpayer id, 发票专用章 …), top to bottom.
 
-    The lines are found by the rows the ink fills and each is handed to the recogniser alone:
-    no text detector runs, so a seal costs a few recognitions and no page-sized detection.
+    The lines are found by the rows the ink fills (``center_lines``) and each is handed to the
+    recogniser alone: no text detector runs, so a seal costs a few recognitions and no page-sized
+    detection.
     """
-    crop = inner_crop(image, imp)
-    ink = (255 - cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY)) > 80
-    size = crop.shape[0]
-    rows = ink.mean(axis=1) > 0.004
     texts = []
-    profile = np.convolve(ink.mean(axis=1), np.ones(5) / 5, mode="same")
-    bands = []
-    todo = _runs(rows, min_gap=4)
-    while todo:
-        y0, y1 = todo.pop(0)
-        if y1 - y0 > int(0.3 * size):
-            # the star and a line under it, or two lines touching: split where the ink thins
-            lo, hi = y0 + (y1 - y0) // 5, y1 - (y1 - y0) // 5
-            cut = lo + int(np.argmin(profile[lo:hi]))
-            todo[:0] = [(y0, cut), (cut, y1)]
-        else:
-            bands.append((y0, y1))
-    for y0, y1 in bands:
-        if not 12 <= y1 - y0 <= int(0.3 * size):
-            continue  # a speck, or the star
-        cols = np.nonzero(ink[y0:y1].any(axis=0))[0]
-        x0, x1 = int(cols[0]), int(cols[-1]) + 1
-        pad = max(4, (y1 - y0) // 4)
-        line = crop[max(0, y0 - pad):min(size, y1 + pad), max(0, x0 - pad):min(size, x1 + pad)]
+    for line in center_lines(inner_crop(image, imp)):
         text, score = engine.recognize(line)
         text = unicodedata.normalize("NFKC", text).replace(" ", "")
         if score >= 0.5 and _worth_keeping(text):
             texts.append(text)
     return " ".join(texts)
-
-
-def _runs(flags: np.ndarray, min_gap: int) -> list[tuple[int, int]]:
-    """(start, end) of the runs of True, joining runs separated by fewer than ``min_gap``."""
-    runs: list[tuple[int, int]] = []
-    start = None
-    for i, on in enumerate([*flags.tolist(), False]):
-        if on and start is None:
-            start = i
-        elif not on and start is not None:
-            if runs and start - runs[-1][1] < min_gap:
-                runs[-1] = (runs[-1][0], i)
-            else:
-                runs.append((start, i))
-            start = None
-    return runs
 
 
 def _worth_keeping(text: str) -> bool:
@@ -420,62 +460,182 @@ def find_seals(image: np.ndarray, page: PageText, scale: float, engine: Callable
     return seals
 
 
-CONFIRM_VERSION = "1"
+CONFIRM_VERSION = "2"
 
 
 def confirm_names(seals: list[Seal], rims: list[Rim], documents: list[Document], pages: list[PageText],
                   applicant: Applicant, engine: Callable[[], OcrEngine], cache: OcrCache | None = None
                   ) -> list[Seal]:
-    """The seals with names completed where black print hides part of the rim: each seal whose
-    reading is a part of a name printed in its own document (or the applicant's name) is checked
-    against that name (``confirm_hidden``); a confirmed seal carries the name and, in
-    ``arc_hidden``, which of its characters were hidden. Checks are cached like readings."""
+    """The seals with their name and taxpayer id checked against what the dossier prints.
+
+    A seal's name is confirmed when it is a name printed in the dossier (a document's name field,
+    the applicant, a name in the seal's own document, or for a registration authority's seal a
+    division printed there with the office its rim names). Where the reading is not, a printed
+    name is scored against the rim's frames: one whose extra characters lie under black print
+    (``confirm_hidden``) or that differs in a few look-alikes the recogniser hesitated over
+    (``confirm_printed``) replaces the reading, which otherwise stands, unconfirmed. The taxpayer
+    id across an invoice seal is read again and checked the same way against the valid credit
+    codes printed in the dossier (``confirm_tax_id``). Checks are cached like readings."""
     by_id = {r.seal_id: r for r in rims}
     text_of = {p.page: [line.text for line in p.lines] for p in pages}
     out = []
     for seal in seals:
         rim = by_id.get(seal.id)
-        if rim is None or not seal.arc_text:
-            out.append(seal)
-            continue
         doc = next((d for d in documents if seal.page in d.pages), None)
-        texts = [t for n in (doc.pages if doc else [seal.page]) for t in text_of.get(n, [])]
-        texts += [applicant.name] if applicant.name else []
-        candidates = sorted(printed_names(texts, seal.arc_text))
-        if not candidates:
-            out.append(seal)
-            continue
-        try:
-            found = _confirmed(rim, seal.arc_text, candidates, engine, cache)
-        except Exception:  # noqa: BLE001 - the seal as read stands
-            log.exception("confirming the name of seal %s failed", seal.id)
-            found = None
-        if found is None:
-            out.append(seal)
-            continue
-        use = seal.text[len(seal.arc_text):] if seal.text.startswith(seal.arc_text) else ""
-        out.append(seal.model_copy(update={
-            "arc_text": found.text, "arc_hidden": list(found.hidden), "text": (found.text + use).strip(),
-            "confidence": seal_confidence(rim.impression, found.text, found.confidence),
-        }))
+        # the seal's own document first, so that a value is said to be printed where it belongs
+        own = [doc] if doc else []
+        sources, codes = _printed_fields(own + [d for d in documents if d is not doc], applicant)
+        for n in doc.pages if doc else [seal.page]:
+            for name in whole_names(text_of.get(n, [])):
+                sources.setdefault(name, f"p{n}")
+            for name in authority_names(text_of.get(n, []), seal.arc_text):
+                sources.setdefault(name, f"p{n} division + office")
+        for page in pages:
+            for line in page.lines:
+                # a line inside the seal is the page reader's reading of the seal itself: no support
+                if page.page != seal.page or not _inside_box(line.bbox, seal.bbox):
+                    for code in _codes_in(line.text):
+                        codes.setdefault(code, f"p{page.page}")
+        update: dict[str, Any] = {}
+        name_source = sources.get(seal.arc_text) if seal.arc_text else None
+        if name_source is None and rim is not None and seal.arc_text:
+            found = _confirmed(rim, seal.arc_text, sorted(printed_names(list(sources), seal.arc_text)),
+                               sorted(near_names(list(sources), seal.arc_text)), engine, cache)
+            if found is not None:
+                name_source = sources[found.text]
+                use = seal.text[len(seal.arc_text):] if seal.text.startswith(seal.arc_text) else ""
+                update |= {"arc_text": found.text, "name": found.text, "arc_hidden": list(found.hidden),
+                           "arc_corrected": list(found.corrected), "text": (found.text + use).strip(),
+                           "confidence": seal_confidence(rim.impression, found.text, found.confidence)}
+        tax_id, tax_source = seal.tax_id, None
+        if seal.tax_id and seal.tax_id in codes:
+            tax_source = codes[seal.tax_id]
+        elif rim is not None and (seal.tax_id or seal.kind == "发票专用章"):
+            tax_id, tax_source = _confirmed_tax_id(rim, seal.tax_id, codes, engine, cache)
+        confirmed_by = [f"name: {name_source}"] if name_source else []
+        confirmed_by += [f"tax_id: {tax_source}"] if tax_source else []
+        update |= {"tax_id": tax_id, "confirmed_by": confirmed_by,
+                   "confirmed": name_source is not None and (tax_id is None or tax_source is not None)}
+        out.append(seal.model_copy(update=update))
     return out
 
 
-def _confirmed(rim: Rim, reading: str, candidates: list[str], engine: Callable[[], OcrEngine],
+def _printed_fields(documents: list[Document], applicant: Applicant) -> tuple[dict[str, str], dict[str, str]]:
+    """The names and the valid credit codes the documents' fields hold, each with where it is
+    printed ("p10 seller_name"; the first document that holds it); the applicant's name too."""
+    names: dict[str, str] = {}
+    codes: dict[str, str] = {}
+    for doc in documents:
+        for key, field in doc.fields.items():
+            value = unicodedata.normalize("NFKC", str(field.value or "")).replace(" ", "")
+            if tax_id_valid(value.upper()):
+                codes.setdefault(value.upper(), f"p{field.page} {key}")
+            elif len(_CJK.findall(value)) >= 4 and value.endswith(NAME_ENDINGS):
+                names.setdefault(value, f"p{field.page} {key}")
+    if applicant.name:
+        names.setdefault(applicant.name, "applicant")
+    return names, codes
+
+
+def _inside_box(inner: tuple[float, float, float, float], outer: tuple[float, float, float, float]) -> bool:
+    cx, cy = (inner[0] + inner[2]) / 2, (inner[1] + inner[3]) / 2
+    return outer[0] <= cx <= outer[2] and outer[1] <= cy <= outer[3]
+
+
+_CODE_RUN = re.compile(r"[0-9A-Z]{15,20}")
+
+
+def _codes_in(text: str) -> list[str]:
+    """The valid unified social credit codes in a line of text."""
+    compact = unicodedata.normalize("NFKC", text).replace(" ", "").upper()
+    return [run[i:i + 18] for run in _CODE_RUN.findall(compact) for i in range(len(run) - 17)
+            if tax_id_valid(run[i:i + 18])]
+
+
+def _confirmed(rim: Rim, reading: str, hiding: list[str], near: list[str], engine: Callable[[], OcrEngine],
                cache: OcrCache | None) -> ArcReading | None:
+    if not hiding and not near:
+        return None
     ocr = engine()
-    key = hashlib.sha256(f"seal-confirm|{CONFIRM_VERSION}|{rim.key}|{ocr.id}|{'|'.join(candidates)}".encode()).hexdigest()
+    key = hashlib.sha256(f"seal-confirm|{CONFIRM_VERSION}|{rim.key}|{ocr.id}|{reading}|{'|'.join(hiding)}|"
+                         f"{'|'.join(near)}".encode()).hexdigest()
     hit = cache.get_json(key) if cache is not None else None
     if hit is not None:
-        return ArcReading(hit["text"], hit["confidence"], tuple(hit["hidden"])) if hit["text"] else None
+        return ArcReading(hit["text"], hit["confidence"], tuple(hit["hidden"]), tuple(hit["corrected"])) \
+            if hit["text"] else None
     if not hasattr(ocr, "frame_probs"):
         return None  # an engine that cannot score a given text cannot confirm one
     strips = [strip for group in name_strips(rim.image, rim.impression) for strip in group]
-    found = confirm_hidden(strips, reading, candidates, ocr)  # type: ignore[arg-type]
+    found = confirm_printed(strips, reading, hiding, near, ocr)  # type: ignore[arg-type]
     if cache is not None:
         cache.put_json(key, {"text": found.text if found else "", "confidence": found.confidence if found else 0.0,
-                             "hidden": list(found.hidden) if found else []})
+                             "hidden": list(found.hidden) if found else [],
+                             "corrected": list(found.corrected) if found else []})
     return found
+
+
+# a printed credit code may stand for the seal's id if the reading differs from it in this many
+# characters at most (a digit dropped, doubled or changed)
+TAX_ID_EDITS = 2
+
+
+def confirm_tax_id(lines: list[list[np.ndarray]], read: str | None, codes: dict[str, str], engine: ScoringEngine
+                   ) -> tuple[str | None, str | None]:
+    """The taxpayer id across a seal, and where the dossier prints it (None when it does not).
+
+    Each line inside the seal (``code_lines``: variants as cut and widened) is given to the
+    recogniser again. A printed code (``codes``: valid credit code -> where it is printed) is the
+    seal's id if on some variant it differs from the recogniser's own reading of the line in at
+    most ``TAX_ID_EDITS`` characters and explains the frames nearly as well (``CORRECTION_COST``
+    per edit). Otherwise the readings vote among those whose check character holds (the
+    recogniser's own, and its near alternatives, ``nbest``), unconfirmed; otherwise ``read``
+    stands. A seal clearly showing another taxpayer's id keeps it."""
+    best: tuple[float, str] | None = None
+    votes: dict[str, float] = {}
+    for group in lines:
+        for image in group:
+            frames = engine.frame_probs(image)
+            raw = greedy_text(frames)
+            run = max(re.finditer(r"[0-9A-Za-z]{12,}", raw), key=lambda m: len(m.group()), default=None)
+            own = frames.labels(raw)
+            if run is None or own is None:
+                continue
+            own_ll = log_likelihood(frames.probs, own)
+            for code in codes:
+                edits = Levenshtein.distance(run.group().upper(), code)
+                labels = frames.labels(raw[:run.start()] + code + raw[run.end():])
+                if edits > TAX_ID_EDITS or labels is None:
+                    continue
+                cost = own_ll - log_likelihood(frames.probs, labels)
+                if cost <= CORRECTION_COST * max(1, edits) and (best is None or cost < best[0]):
+                    best = (cost, code)
+            for k, (text, ll) in enumerate(nbest(frames)):
+                if own_ll - ll > CORRECTION_COST:
+                    break
+                for code in _codes_in(text):
+                    votes[code] = votes.get(code, 0.0) + (1.0 if k == 0 else 0.5)
+    if best is not None:
+        return best[1], codes[best[1]]
+    if read and tax_id_valid(read):
+        return read, None
+    top = max(votes, key=lambda code: votes[code], default=None)
+    return (top if top is not None and votes[top] >= 1.0 else read), None
+
+
+def _confirmed_tax_id(rim: Rim, read: str | None, codes: dict[str, str], engine: Callable[[], OcrEngine],
+                      cache: OcrCache | None) -> tuple[str | None, str | None]:
+    ocr = engine()
+    if not hasattr(ocr, "frame_probs"):
+        return read, None
+    key = hashlib.sha256(f"seal-taxid|{CONFIRM_VERSION}|{rim.key}|{ocr.id}|{read}|{'|'.join(sorted(codes))}"
+                         .encode()).hexdigest()
+    hit = cache.get_json(key) if cache is not None else None
+    if hit is not None:
+        return hit["tax_id"], (codes.get(hit["tax_id"]) if hit["confirmed"] else None)
+    tax_id, source = confirm_tax_id(code_lines(rim.image, rim.impression), read, codes, ocr)  # type: ignore[arg-type]
+    if cache is not None:
+        cache.put_json(key, {"tax_id": tax_id, "confirmed": source is not None})
+    return tax_id, source
 
 
 # --- whose seal ---------------------------------------------------------------------------------

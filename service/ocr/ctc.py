@@ -10,6 +10,7 @@ the strip, each character of the text was matched to.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -94,3 +95,49 @@ def best_alignment(probs: np.ndarray, labels: list[int]) -> list[tuple[int, int]
             span[0] = t
         state -= int(back[t, state])
     return [(spans[i][0], spans[i][1]) for i in range(len(labels))]
+
+
+def greedy_text(frames: FrameProbs) -> str:
+    """The recogniser's own reading of its frames: best class per frame, repeats and blanks dropped."""
+    names = {i: ch for ch, i in frames.classes.items()}
+    best = frames.probs.argmax(axis=1)
+    return "".join(names.get(int(c), "") for i, c in enumerate(best) if c != BLANK and (i == 0 or c != best[i - 1]))
+
+
+# an alternative character is worth trying where the reading's own is less sure than UNSURE and
+# the alternative has at least ALTERNATIVE of the probability on that character's best frame
+UNSURE = 0.9
+ALTERNATIVE = 0.1
+
+
+def nbest(frames: FrameProbs, n: int = 8, positions: int = 3) -> list[tuple[str, float]]:
+    """The recogniser's ``n`` most likely readings (text, log-likelihood), best first: its own
+    reading and those that swap, at its ``positions`` least sure characters, the character for
+    another the same frames found plausible. Enough to find the reading a constraint (a check
+    character) accepts among near misses, without a full beam search."""
+    names = {i: ch for ch, i in frames.classes.items()}
+    best = frames.probs.argmax(axis=1)
+    # each emitted character: its class and the frame where the recogniser was surest of it
+    chars: list[tuple[int, int]] = []
+    for t, c in enumerate(best):
+        if c == BLANK:
+            continue
+        if t and c == best[t - 1] and chars:
+            if frames.probs[t, c] > frames.probs[chars[-1][1], c]:
+                chars[-1] = (int(c), t)
+            continue
+        chars.append((int(c), t))
+    options: list[list[int]] = [[c] for c, _ in chars]
+    unsure = sorted(range(len(chars)), key=lambda k: frames.probs[chars[k][1], chars[k][0]])[:positions]
+    for k in unsure:
+        c, t = chars[k]
+        if frames.probs[t, c] >= UNSURE:
+            continue
+        ranked = np.argsort(-frames.probs[t])
+        options[k] += [int(a) for a in ranked[:4] if a not in (BLANK, c) and frames.probs[t, a] >= ALTERNATIVE]
+    readings: dict[str, float] = {}
+    for combo in itertools.product(*options):
+        text = "".join(names.get(c, "") for c in combo)
+        if text not in readings:
+            readings[text] = log_likelihood(frames.probs, list(combo))
+    return sorted(readings.items(), key=lambda kv: -kv[1])[:n]
