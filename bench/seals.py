@@ -112,7 +112,9 @@ def bench_realdocs(folder: Path) -> tuple[Presence, list[tuple[str, str, float]]
             texts.append((entry["file"], text, best))
             print(f"       {text:<22} best accuracy {best:.2f}")
         for s in seals:
-            print(f"       seal {s.shape}/{s.color} kind {s.kind}: {s.arc_text!r} | {s.center_text!r}")
+            print(f"       seal {s.shape}/{s.color} kind {s.kind}: {s.arc_text!r} | {s.center_text!r}"
+                  f" -> name {s.name!r} tax id {s.tax_id} use {s.use!r}, "
+                  f"{'confirmed by ' + '; '.join(s.confirmed_by) if s.confirmed else 'unconfirmed'}")
     return presence, texts
 
 

@@ -18,6 +18,8 @@ from extractors.seals import (
     _arc_ink,
     _sharp_ink,
     arc_strips,
+    center_lines,
+    code_lines,
     decode_mask,
     encode_mask,
     find_impressions,
@@ -27,6 +29,7 @@ from extractors.seals import (
     mask_similarity,
     name_strips,
     seal_kind,
+    seal_use,
     square_cells,
 )
 from models.enums import SealColor, SealShape
@@ -270,3 +273,43 @@ def test_two_stampings_of_one_seal_differ() -> None:
 ])
 def test_seal_kind(arc: str, center: str, shape: SealShape, top: bool, kind: str) -> None:
     assert seal_kind(arc, center, shape, top) == kind
+
+
+def test_the_tax_id_line_is_cut_again_whole_and_widened() -> None:
+    """An id across the middle, nearly rim to rim and straddling the centre line: the reading
+    crop (``inner_crop``) loses its tops and ends to the blanked name band; ``code_lines`` keeps
+    them and adds a widened copy for condensed digits."""
+    img = page()
+    cx, cy, a, b = 400, 500, 160, 110
+    cv2.ellipse(img, (cx, cy), (a, b), 0, 0, 360, RED, 7)
+    for k in range(12):
+        t = math.radians(-200 + k * 20)
+        x, y = cx + 0.75 * a * math.cos(t), cy + 0.72 * b * math.sin(t)
+        cv2.rectangle(img, (int(x - 9), int(y - 9)), (int(x + 9), int(y + 9)), RED, 2)
+    for k in range(18):  # the id's "digits"
+        x = cx - 128 + k * 15
+        cv2.rectangle(img, (x, cy - 22), (x + 10, cy - 2), RED, 2)
+        cv2.line(img, (x, cy - 12), (x + 10, cy - 12), RED, 2)
+    cv2.rectangle(img, (cx - 50, cy + 30), (cx + 50, cy + 50), RED, 2)  # the use line
+    [imp] = find_impressions(img)
+    groups = code_lines(img, imp)
+    cut = center_lines(inner_crop(img, imp))
+    assert len(groups) == len(cut) == 2
+    plain, wide = groups[0]
+    assert wide.shape[0] == plain.shape[0] and abs(wide.shape[1] - 1.5 * plain.shape[1]) <= 1
+
+    def ink(crop: np.ndarray) -> int:
+        return int((crop < 128).any(axis=2).sum())
+
+    assert ink(plain) > 1.2 * ink(cut[0])
+
+
+@pytest.mark.parametrize(("kind", "center", "use"), [
+    ("发票专用章", "91370100MA949D4H6D 发需专用章", "发票专用章"),
+    ("公章", "计算机软件著作权 登记专用章", "计算机软件著作权登记专用章"),
+    ("公章", "", "公章"),
+    ("personal", "", ""),
+    ("监制", "国家税务总局 山东省税务局", ""),
+])
+def test_seal_use(kind: str, center: str, use: str) -> None:
+    assert seal_use(kind, center) == use

@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from service.ocr.ctc import BLANK, FrameProbs, best_alignment, log_likelihood
+from service.ocr.ctc import BLANK, FrameProbs, best_alignment, greedy_text, log_likelihood, nbest
 
 
 def _collapse(path: tuple[int, ...]) -> tuple[int, ...]:
@@ -61,3 +61,28 @@ def test_frame_probs_map_a_text_to_class_ids() -> None:
     frames = FrameProbs(np.zeros((4, 3)), {"济": 1, "南": 2}, 8.0)
     assert frames.labels("济南") == [1, 2]
     assert frames.labels("济X") is None
+
+
+def _frames(pattern: str, classes: dict[str, int], unsure: dict[int, dict[str, float]] | None = None) -> FrameProbs:
+    """One frame per pattern character (``_`` blank), sure of it, or split as ``unsure`` says."""
+    probs = np.full((len(pattern), len(classes) + 1), 1e-4)
+    for t, ch in enumerate(pattern):
+        for c, p in (unsure or {}).get(t, {ch: 0.99}).items():
+            probs[t, BLANK if c == "_" else classes[c]] = p
+    return FrameProbs(probs, classes, 8.0)
+
+
+def test_the_greedy_reading_drops_repeats_and_blanks() -> None:
+    frames = _frames("11_1_22__3", {"1": 1, "2": 2, "3": 3})
+    assert greedy_text(frames) == "1123"
+
+
+def test_the_n_best_readings_swap_characters_the_recogniser_hesitated_over() -> None:
+    classes = {ch: i + 1 for i, ch in enumerate("0123456789")}
+    # the third character looks like 8 more than 3; every other one is sure
+    frames = _frames("1_2_8_4", classes, {4: {"8": 0.6, "3": 0.35}})
+    readings = nbest(frames)
+    assert [text for text, _ in readings[:2]] == ["1284", "1234"]
+    assert readings[0][1] > readings[1][1] > readings[0][1] - 1.0
+    # a character read surely has no alternatives
+    assert [text for text, _ in nbest(_frames("1_2_8_4", classes))] == ["1284"]

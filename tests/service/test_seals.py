@@ -16,10 +16,15 @@ from service.ocr.ctc import BLANK, FrameProbs
 from service.ocr.reader import image_hash
 from service.seals import (
     ArcReading,
+    authority_names,
     confirm_hidden,
+    confirm_names,
+    confirm_printed,
+    confirm_tax_id,
     consensus_name,
     find_seals,
     name_similarity,
+    near_names,
     printed_names,
     reuse_flags,
     riding_seam_flags,
@@ -337,6 +342,119 @@ def test_the_real_recogniser_confirms_a_name_half_hidden_by_print_and_nothing_el
     # between two it reads (软件科有限), leave the seal as read
     for forged in ("济南光湖数码软件有限公司", "济南明湖数码软件科有限公司"):
         assert confirmed_with(forged).arc_text == "南明数码软件有限公司"
+
+
+# --- look-alikes corrected, authority names, tax ids: what the dossier prints ---------------------
+
+
+def unsure_strip(engine: ScoringFake, pattern: str, unsure: dict[int, dict[str, float]]) -> NameStrip:
+    """A strip whose frames are sure of the pattern's characters except where ``unsure`` splits a
+    frame's probability between characters."""
+    strip = engine.strip(pattern, set())
+    frames = engine.frames[image_hash(strip.image)]
+    for t, split in unsure.items():
+        frames.probs[t] = 1e-4
+        for ch, p in split.items():
+            frames.probs[t, engine.classes[ch]] = p
+    return strip
+
+
+# the recogniser reads 光 where the seal says 明, but hesitates: 明 has a third of the frame
+LOOK_ALIKE = "_济_南_光_湖_数_码_软_件_有_限_公_司_"
+
+
+def test_a_look_alike_the_recogniser_hesitated_over_is_corrected_from_the_printed_name() -> None:
+    engine = ScoringFake()
+    strip = unsure_strip(engine, LOOK_ALIKE, {5: {"光": 0.6, "明": 0.35}})
+    reading = "济南光湖数码软件有限公司"
+    assert near_names([NAME, "济南舜耕智能装备有限公司"], reading) == [NAME]
+    got = confirm_printed([strip], reading, [], near_names([NAME], reading), engine)
+    assert got is not None and (got.text, got.hidden, got.corrected) == (NAME, (), (2,))
+
+
+def test_a_clearly_read_different_character_is_never_corrected() -> None:
+    # the rim shows 光 plainly: a forged or different seal keeps what it says
+    engine = ScoringFake()
+    strip = unsure_strip(engine, LOOK_ALIKE, {})
+    assert confirm_printed([strip], "济南光湖数码软件有限公司", [], [NAME], engine) is None
+    # and a name differing in more than a look-alike or two is no candidate at all
+    assert near_names(["济南光明数据软件有限公司"], "济南明湖数码软件有限公司") == []
+
+
+def test_an_authority_seal_is_named_from_the_division_printed_on_the_licence() -> None:
+    texts = ["名称 上海市金山区青丝源保健按摩店", "经营场所 上海市金山区朱泾镇某路1号"]
+    names = authority_names(texts, "上海市金小区市场监督管理局")
+    assert "上海市金山区市场监督管理局" in names
+    assert near_names(names, "上海市金小区市场监督管理局") == ["上海市金山区市场监督管理局"]
+    assert authority_names(texts, "山东泺源云计算有限公司") == []
+
+
+class CodeFake:
+    """``frame_probs`` for tax-id line crops: one frame per pattern character."""
+
+    id = "fake-codes"
+
+    def __init__(self) -> None:
+        self.classes = {ch: i + 1 for i, ch in enumerate("0123456789ABCDEFGHJKLMNPQRTUWXY")}
+        self.frames: dict[str, FrameProbs] = {}
+
+    def line(self, pattern: str, unsure: dict[int, dict[str, float]] | None = None) -> np.ndarray:
+        image = np.full((40, 8 * len(pattern), 3), 255, np.uint8)
+        image[0, : len(self.frames) + 1] = 0
+        probs = np.full((len(pattern), len(self.classes) + 1), 1e-4)
+        for t, ch in enumerate(pattern):
+            for c, p in (unsure or {}).get(t, {ch: 0.99}).items():
+                probs[t, BLANK if c == "_" else self.classes[c]] = p
+        self.frames[image_hash(image)] = FrameProbs(probs, self.classes, 8.0)
+        return image
+
+    def frame_probs(self, crop: np.ndarray) -> FrameProbs:
+        return self.frames[image_hash(crop)]
+
+
+def spaced(code: str) -> str:
+    return "_" + "_".join(code) + "_"
+
+
+def test_a_tax_id_read_with_a_digit_dropped_is_the_printed_one_its_frames_support() -> None:
+    engine = CodeFake()
+    # the seal says 91370100MA949D4H6D; the recogniser lost the second 0 of 0100 (it hesitated
+    # between that 0 and a blank) and reads 9137010MA949D4H6D, whose check cannot hold
+    pattern = spaced(SELLER_ID)
+    at = pattern.index("0_0_M") + 2
+    line = engine.line(pattern, {at: {"_": 0.6, "0": 0.35}})
+    codes = {SELLER_ID: "p10 seller_tax_id", "91370102MA5Y4CL13P": "p10 buyer_tax_id"}
+    assert confirm_tax_id([[line]], "9137010MA949D4H6D", codes, engine) == (SELLER_ID, "p10 seller_tax_id")
+
+
+def test_a_seal_clearly_showing_another_taxpayers_id_keeps_it() -> None:
+    engine = CodeFake()
+    other = "91370102MA5Y4CL13P"
+    line = engine.line(spaced(other))
+    assert confirm_tax_id([[line]], other, {SELLER_ID: "p10 seller_tax_id"}, engine) == (other, None)
+    flags = seal_flags([invoice()], [seal(tax_id=other)], APPLICANT)
+    assert codes(flags) == [FlagCode.seal_tax_id_mismatch]
+
+
+def test_with_nothing_printed_the_readings_vote_for_one_whose_check_holds() -> None:
+    engine = CodeFake()
+    # one variant misreads the last character (8 for D: no check holds), the widened one reads it
+    wrong = engine.line(spaced(SELLER_ID[:-1] + "8"))
+    right = engine.line(spaced(SELLER_ID))
+    assert confirm_tax_id([[wrong, right]], SELLER_ID[:-1] + "8", {}, engine) == (SELLER_ID, None)
+    assert confirm_tax_id([[wrong]], SELLER_ID[:-1] + "8", {}, engine) == (SELLER_ID[:-1] + "8", None)
+
+
+def test_a_seal_whose_name_and_id_are_printed_is_confirmed_and_a_stranger_is_not() -> None:
+    doc = invoice(pages=[3])
+    page3 = PageText(page=3, width=600, height=800, lines=[TextLine(text=f"名称：{SELLER}", bbox=(0, 0, 300, 20))])
+    ours = seal(page_no=3, sid="s-ours")
+    stranger = seal(page_no=3, arc="济南光明数据软件有限公司", tax_id="91370102MA5Y4CL13P", sid="s-other")
+    out = confirm_names([ours, stranger], [], [doc], [page3], APPLICANT, lambda: ScoringFake())  # type: ignore[arg-type, return-value]
+    assert out[0].confirmed and out[0].confirmed_by == ["name: p3 seller_name", "tax_id: p3 seller_tax_id"]
+    assert not out[1].confirmed and out[1].confirmed_by == []
+    assert out[1].arc_text == "济南光明数据软件有限公司"
+    assert FlagCode.seal_text_mismatch in codes(seal_flags([doc], out[1:], APPLICANT))
 
 
 # --- the riding seam ------------------------------------------------------------------------------
