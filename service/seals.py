@@ -625,13 +625,13 @@ def confirm_tax_id(lines: list[list[np.ndarray]], read: str | None, codes: dict[
 def _confirmed_tax_id(rim: Rim, read: str | None, codes: dict[str, str], engine: Callable[[], OcrEngine],
                       cache: OcrCache | None) -> tuple[str | None, str | None]:
     ocr = engine()
-    if not hasattr(ocr, "frame_probs"):
-        return read, None
     key = hashlib.sha256(f"seal-taxid|{CONFIRM_VERSION}|{rim.key}|{ocr.id}|{read}|{'|'.join(sorted(codes))}"
                          .encode()).hexdigest()
     hit = cache.get_json(key) if cache is not None else None
     if hit is not None:
         return hit["tax_id"], (codes.get(hit["tax_id"]) if hit["confirmed"] else None)
+    if not hasattr(ocr, "frame_probs"):
+        return read, None  # an engine that cannot score a given text cannot confirm one
     tax_id, source = confirm_tax_id(code_lines(rim.image, rim.impression), read, codes, ocr)  # type: ignore[arg-type]
     if cache is not None:
         cache.put_json(key, {"tax_id": tax_id, "confirmed": source is not None})
