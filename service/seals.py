@@ -20,7 +20,7 @@ import numpy as np
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Hamming, Levenshtein
 
-from extractors.codes import tax_id_valid
+from extractors.codes import normalize_code, tax_id_valid
 from extractors.seals import (
     Impression,
     NameStrip,
@@ -478,6 +478,7 @@ def confirm_names(seals: list[Seal], rims: list[Rim], documents: list[Document],
     codes printed in the dossier (``confirm_tax_id``). Checks are cached like readings."""
     by_id = {r.seal_id: r for r in rims}
     text_of = {p.page: [line.text for line in p.lines] for p in pages}
+    printed_codes = [(p.page, line.bbox, code) for p in pages for line in p.lines for code in _codes_in(line.text)]
     out = []
     for seal in seals:
         rim = by_id.get(seal.id)
@@ -490,17 +491,19 @@ def confirm_names(seals: list[Seal], rims: list[Rim], documents: list[Document],
                 sources.setdefault(name, f"p{n}")
             for name in authority_names(text_of.get(n, []), seal.arc_text):
                 sources.setdefault(name, f"p{n} division + office")
-        for page in pages:
-            for line in page.lines:
-                # a line inside the seal is the page reader's reading of the seal itself: no support
-                if page.page != seal.page or not _inside_box(line.bbox, seal.bbox):
-                    for code in _codes_in(line.text):
-                        codes.setdefault(code, f"p{page.page}")
+        for page_no, box, code in printed_codes:
+            # a line inside the seal is the page reader's reading of the seal itself: no support
+            if page_no != seal.page or not _inside_box(box, seal.bbox):
+                codes.setdefault(code, f"p{page_no}")
         update: dict[str, Any] = {}
         name_source = sources.get(seal.arc_text) if seal.arc_text else None
         if name_source is None and rim is not None and seal.arc_text:
-            found = _confirmed(rim, seal.arc_text, sorted(printed_names(list(sources), seal.arc_text)),
-                               sorted(near_names(list(sources), seal.arc_text)), engine, cache)
+            try:
+                found = _confirmed(rim, seal.arc_text, sorted(printed_names(list(sources), seal.arc_text)),
+                                   sorted(near_names(list(sources), seal.arc_text)), engine, cache)
+            except Exception:  # noqa: BLE001 - the seal as read stands
+                log.exception("confirming the name of seal %s failed", seal.id)
+                found = None
             if found is not None:
                 name_source = sources[found.text]
                 use = seal.text[len(seal.arc_text):] if seal.text.startswith(seal.arc_text) else ""
@@ -511,7 +514,10 @@ def confirm_names(seals: list[Seal], rims: list[Rim], documents: list[Document],
         if seal.tax_id and seal.tax_id in codes:
             tax_source = codes[seal.tax_id]
         elif rim is not None and (seal.tax_id or seal.kind == "发票专用章"):
-            tax_id, tax_source = _confirmed_tax_id(rim, seal.tax_id, codes, engine, cache)
+            try:
+                tax_id, tax_source = _confirmed_tax_id(rim, seal.tax_id, codes, engine, cache)
+            except Exception:  # noqa: BLE001 - the id as read stands
+                log.exception("confirming the tax id of seal %s failed", seal.id)
         confirmed_by = [f"name: {name_source}"] if name_source else []
         confirmed_by += [f"tax_id: {tax_source}"] if tax_source else []
         update |= {"tax_id": tax_id, "confirmed_by": confirmed_by,
@@ -528,8 +534,8 @@ def _printed_fields(documents: list[Document], applicant: Applicant) -> tuple[di
     for doc in documents:
         for key, field in doc.fields.items():
             value = unicodedata.normalize("NFKC", str(field.value or "")).replace(" ", "")
-            if tax_id_valid(value.upper()):
-                codes.setdefault(value.upper(), f"p{field.page} {key}")
+            if len(normalize_code(value)) in (15, 18) and tax_id_valid(value):
+                codes.setdefault(normalize_code(value), f"p{field.page} {key}")
             elif len(_CJK.findall(value)) >= 4 and value.endswith(NAME_ENDINGS):
                 names.setdefault(value, f"p{field.page} {key}")
     if applicant.name:
@@ -546,10 +552,14 @@ _CODE_RUN = re.compile(r"[0-9A-Z]{15,20}")
 
 
 def _codes_in(text: str) -> list[str]:
-    """The valid unified social credit codes in a line of text."""
-    compact = unicodedata.normalize("NFKC", text).replace(" ", "").upper()
-    return [run[i:i + 18] for run in _CODE_RUN.findall(compact) for i in range(len(run) - 17)
-            if tax_id_valid(run[i:i + 18])]
+    """The valid taxpayer ids in a line of text: credit codes (18 characters, wherever they
+    start in a longer run) and old 15-character ids (a whole run only: a window of a longer
+    run would pass its weaker check by chance)."""
+    out = []
+    for run in _CODE_RUN.findall(normalize_code(text)):
+        out += [run[i:i + 18] for i in range(len(run) - 17) if tax_id_valid(run[i:i + 18])]
+        out += [run] if len(run) == 15 and tax_id_valid(run) else []
+    return out
 
 
 def _confirmed(rim: Rim, reading: str, hiding: list[str], near: list[str], engine: Callable[[], OcrEngine],

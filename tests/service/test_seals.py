@@ -457,6 +457,20 @@ def test_a_seal_whose_name_and_id_are_printed_is_confirmed_and_a_stranger_is_not
     assert FlagCode.seal_text_mismatch in codes(seal_flags([doc], out[1:], APPLICANT))
 
 
+def test_a_tax_id_printed_in_the_page_text_confirms_the_seal_but_the_seals_own_reading_does_not() -> None:
+    doc = Document(id="d-inv", document_type=DocumentType.vat_invoice, pages=[3],
+                   fields={"seller_name": FieldValue(value=SELLER, page=3, finding_id="f-seller")})
+    ours = seal(page_no=3)  # its box: (10, 10, 100, 80)
+    printed = TextLine(text="纳税人识别号：9137 0100 MA94 9D4H 6D", bbox=(200, 300, 500, 320))
+    on_seal = TextLine(text=SELLER_ID, bbox=(20, 40, 90, 50))  # the page reader's reading of the seal
+    page3 = PageText(page=3, width=600, height=800, lines=[printed])
+    [out] = confirm_names([ours], [], [doc], [page3], APPLICANT, lambda: ScoringFake())  # type: ignore[arg-type, return-value]
+    assert out.confirmed and out.confirmed_by == ["name: p3 seller_name", "tax_id: p3"]
+    page3 = PageText(page=3, width=600, height=800, lines=[on_seal])
+    [out] = confirm_names([ours], [], [doc], [page3], APPLICANT, lambda: ScoringFake())  # type: ignore[arg-type, return-value]
+    assert not out.confirmed and out.confirmed_by == ["name: p3 seller_name"] and out.tax_id == SELLER_ID
+
+
 # --- the riding seam ------------------------------------------------------------------------------
 
 
