@@ -8,6 +8,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from rapidfuzz.distance import Levenshtein
 
 from extractors.seals import NameStrip, find_impressions, seal_from_impression
 from models.domain import Applicant, Document, FieldValue, PageText, Seal, TextLine
@@ -469,6 +470,35 @@ def test_a_tax_id_printed_in_the_page_text_confirms_the_seal_but_the_seals_own_r
     page3 = PageText(page=3, width=600, height=800, lines=[on_seal])
     [out] = confirm_names([ours], [], [doc], [page3], APPLICANT, lambda: ScoringFake())  # type: ignore[arg-type, return-value]
     assert not out.confirmed and out.confirmed_by == ["name: p3 seller_name"] and out.tax_id == SELLER_ID
+
+
+@pytest.mark.ocr
+def test_the_real_recogniser_takes_a_look_alike_from_the_printed_seller_but_not_a_clear_difference() -> None:
+    """The sample invoice scan: the recogniser reads the seller's seal as 山东源源云计算有限公司,
+    unsure of its third character (泺 in the seller's name printed on the invoice)."""
+    from service.ocr.engine import get_engine
+    from service.seals import Rim
+
+    image = cv2.imread(str(SAMPLES / "06_发票扫描.png"))
+    engine = get_engine("rapidocr")
+    rims: list[Rim] = []
+    seals = find_seals(image, PageText(page=1, width=image.shape[1], height=image.shape[0]), 1.0,
+                       lambda: engine, None, rims)
+    [ours] = [s for s in seals if s.kind == "发票专用章"]
+    assert Levenshtein.distance(ours.arc_text, SELLER) <= 1
+
+    def confirmed_with(printed: str) -> Seal:
+        doc = invoice(seller=printed)
+        [out] = [s for s in confirm_names(seals, rims, [doc], [], Applicant(), lambda: engine) if s.id == ours.id]
+        return out
+
+    right = confirmed_with(SELLER)
+    assert right.arc_text == right.name == SELLER and right.confirmed
+    assert right.arc_corrected == ([2] if ours.arc_text != SELLER else [])
+    # 算 is read plainly: a printed 费 there is another name, and the seal keeps its own
+    other = ours.arc_text[:7] + "费" + ours.arc_text[8:]
+    kept = confirmed_with(other)
+    assert kept.arc_text == ours.arc_text and kept.arc_corrected == [] and "name" not in " ".join(kept.confirmed_by)
 
 
 # --- the riding seam ------------------------------------------------------------------------------
