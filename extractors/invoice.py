@@ -25,13 +25,13 @@ from typing import Any
 
 from extractors.amounts import format_money, parse_amount, parse_amount_words
 from extractors.base import Extraction, Problem
-from extractors.codes import normalize_code, tax_id_valid
+from extractors.codes import normalize_code, repair_credit_code, tax_id_valid
 from extractors.dates import find_dates
 from extractors.layout import cy, height, right_of, sub_bbox, v_overlap, value_after_label
 from extractors.layout_extra import RowString, Token, row_string, text_rows, tokens
 from extractors.text import compact, normalize, normalize_with_offsets, original_span
 from models.domain import BBox, LineItem, PageText, TextLine, union_bbox
-from models.enums import DocumentType, FlagCode, Severity
+from models.enums import DocumentType, FlagCode, Severity, TextSource
 
 name = "invoice"
 document_types = (DocumentType.vat_invoice,)
@@ -395,7 +395,58 @@ def _totals(lay: _Layout) -> dict[str, _Value]:
     words = _row_value(lay, re.compile(r"大写"), _WORDS_VALUE, window=40)
     if words is not None:
         out["grand_total_words"] = words
+    if "grand_total" not in out and words is not None:
+        figure = _figure_equal_to_words(lay, words)
+        if figure is not None:
+            out["grand_total"] = figure
+    _totals_by_sum(lay, out)
     return out
+
+
+def _figure_equal_to_words(lay: _Layout, words: _Value) -> _Value | None:
+    """The grand total where no 小写 / 价税合计 label survived (quota and roll invoices print the
+    figure on its own, OCR loses labels): the one figure on the page equal to the amount in words."""
+    value = parse_amount_words(words.value)
+    if value is None or value <= 0:
+        return None
+    equal = [t for row in lay.rows for t in _money_tokens(row) if parse_amount(t.text) == value]
+    if not equal:
+        return None
+    tok = max(equal, key=lambda t: (t.text.startswith("¥"), t.line.confidence))
+    return _Value(format_money(value), tok.text, tok.bbox, tok.line.confidence * 0.9, lay.page.page)
+
+
+def _totals_by_sum(lay: _Layout, out: dict[str, _Value]) -> None:
+    """The 金额 and 税额 totals the 合计 row did not give (its label lost under a seal or split by
+    OCR, a figure unread on a scan): the printed figures between the item header and 价税合计 for
+    which 金额 + 税额 = 价税合计 holds. Only a pair of values that is the only one to add up is
+    taken, and a total already read is never replaced; the lowest such row (the 合计 row, below the
+    items) gives the boxes."""
+    grand = out.get("grand_total")
+    if grand is None or ("amount_total" in out and "tax_total" in out):
+        return
+    g = Decimal(grand.value)
+    end = lay.grand if lay.grand is not None else len(lay.rows)
+    start = lay.header + 1 if lay.header is not None else 0
+    excluded = {id(ln) for ln in lay.rows[lay.grand]} if lay.grand is not None else set()
+    known = {k: Decimal(out[k].value) for k in ("amount_total", "tax_total") if k in out}
+    found: dict[tuple[Decimal, Decimal], tuple[Token, Token]] = {}
+    for i in range(end - 1, start - 1, -1):
+        toks = [t for t in _money_tokens(lay.rows[i]) if id(t.line) not in excluded]
+        for a in toks:
+            for t in toks:
+                av, tv = parse_amount(a.text), parse_amount(t.text)
+                if av is None or tv is None or a.cx >= t.cx or av + tv != g or abs(tv) > abs(av):
+                    continue
+                if known.get("amount_total", av) != av or known.get("tax_total", tv) != tv:
+                    continue
+                found.setdefault((av, tv), (a, t))
+    if len(found) != 1:
+        return
+    (av, tv), (a, t) = next(iter(found.items()))
+    for key, value, tok in (("amount_total", av, a), ("tax_total", tv, t)):
+        if key not in out:
+            out[key] = _Value(format_money(value), tok.text, tok.bbox, tok.line.confidence * 0.9, lay.page.page)
 
 
 def _line_items(lay: _Layout) -> list[LineItem]:
@@ -736,6 +787,8 @@ def extract_invoice(pages: list[PageText]) -> Extraction:
             parties["seller_name"] = seller
     for key in ("buyer_name", "buyer_tax_id", "seller_name", "seller_tax_id"):
         v = parties.get(key)
+        if v is not None and key.endswith("tax_id") and page.text_source == TextSource.ocr:
+            v.value = repair_credit_code(v.value)  # OCR confusions the check characters undo
         _set(ex, key, v, valid=tax_id_valid(v.value) if v and key.endswith("tax_id") else None)
     totals = _totals(lay)
     for key in ("amount_total", "tax_total", "grand_total", "grand_total_words"):

@@ -293,3 +293,59 @@ def test_machine_number_in_its_own_box_is_not_taken_for_the_code() -> None:
     ex = extract_invoice([page.model_copy(update={"lines": lines})])
     assert "invoice_code" not in ex.fields
     assert ex.fields["invoice_number"].value == "01359620"
+
+
+# --- totals by arithmetic when labels are lost ------------------------------------------------------
+
+
+def _without(page: PageText, *texts: str) -> PageText:
+    return page.model_copy(update={"lines": [ln for ln in page.lines if ln.text not in texts]})
+
+
+def _replace(page: PageText, old: str, new: str) -> PageText:
+    return page.model_copy(update={"lines": [
+        ln.model_copy(update={"text": new}) if ln.text == old else ln for ln in page.lines]})
+
+
+def test_digital_invoice_whose_total_label_is_lost_reads_the_totals_that_add_up() -> None:
+    # a large 数电 render: OCR reads 计 but loses 合, so no 合计 row is found
+    ex = extract_invoice([_without(digital_layout(), "合")])
+    v = values(ex)
+    assert (v["amount_total"], v["tax_total"], v["grand_total"]) == ("1000.00", "60.00", "1060.00")
+    assert checks(ex)["amount_plus_tax_equals_total"] is True
+    # the boxes are those of the 合计 row (with ¥), not of the item row above it
+    assert ex.fields["amount_total"].bbox[1] > 500
+
+
+def test_scanned_special_invoice_without_total_labels_reads_totals_of_several_items() -> None:
+    ex = extract_invoice([_without(paper_layout(InvoiceSpec(title="山东增值税专用发票", code="3700191130")), "合", "计")])
+    v = values(ex)
+    assert (v["amount_total"], v["tax_total"]) == ("10500.00", "630.00")
+
+
+def test_unreadable_pretax_total_is_the_printed_figure_that_completes_the_sum() -> None:
+    page = _replace(paper_layout(), "¥10500.00", "¥1O5OO.O0")  # smudged on a scan
+    ex = extract_invoice([_replace(page, "10000.00", "1O000.00")])
+    v = values(ex)
+    assert "amount_total" not in v  # no printed figure equals 11130.00 - 630.00
+    ex = extract_invoice([_replace(paper_layout(InvoiceSpec(items=[Item("*信息技术服务*云服务费", "10500.00", "6%",
+                                                                         "630.00")])), "¥10500.00", "¥1O5OO.O0")])
+    assert values(ex)["amount_total"] == "10500.00"  # the item row's amount completes the sum
+
+
+def test_totals_are_not_guessed_when_two_pairs_add_up() -> None:
+    spec = InvoiceSpec(items=[Item("*信息技术服务*云服务费", "1000.00", "6%", "130.00"),
+                              Item("*信息技术服务*存储", "1100.00", "6%", "30.00")],
+                       amount_total="2100.00", tax_total="160.00", grand_total="1130.00", words="壹仟壹佰叁拾圆整")
+    ex = extract_invoice([_without(paper_layout(spec), "合", "计", "¥2100.00", "¥160.00")])
+    assert "amount_total" not in values(ex) and "tax_total" not in values(ex)
+
+
+def test_grand_total_without_its_label_is_the_figure_the_words_confirm() -> None:
+    # roll and quota invoices: the figure stands alone, only the words carry a label
+    def roll(words: str) -> PageText:
+        page = _replace(paper_layout(), "（小写）¥11130.00", "¥11130.00")
+        return _replace(_replace(page, "价税合计（大写）", "金额（大写）"), "ⓧ壹万壹仟壹佰叁拾圆整", words)
+
+    assert values(extract_invoice([roll("壹万壹仟壹佰叁拾圆整")]))["grand_total"] == "11130.00"
+    assert "grand_total" not in values(extract_invoice([roll("壹万壹仟壹佰叁拾壹圆整")]))
