@@ -72,6 +72,11 @@ _MONEY_TOKEN = re.compile(r"^¥?-?\d[\d,]*\.\d{2}$")
 _NUMBER_TOKEN = re.compile(r"^¥?-?\d[\d,]*(?:\.\d+)?$")
 _RATE_TOKEN = re.compile(r"^(\d{1,2}(?:\.\d+)?)%$|^(免税|不征税)$")
 _LIST_ITEM = re.compile(r"详见销货清单|详见清单")
+_BUYER_WORD = re.compile(r"购买方|购方|买方|付款方|付款单位|受票方|购货单位")
+_SELLER_WORD = re.compile(r"销售方|销方|卖方|收款方|收款单位|开票方|销货单位")
+# a quota invoice (定额发票) prints its denomination in words, often with the figure beside it
+_QUOTA = re.compile(r"定额(?:专用)?发票")
+_DENOMINATION = re.compile(rf"[{_WORD_CHARS}]*[壹贰叁肆伍陆柒捌玖拾佰仟万][{_WORD_CHARS}]*[圆元][{_WORD_CHARS}]*")
 _COMPANY = re.compile(r"(?:公司|厂|店|中心|合作社|事务所|商行|医院|大学|学院)$")
 _NOT_SELLER = re.compile(r"税务局|监制|发票|国家")
 
@@ -271,8 +276,23 @@ def _parties(lay: _Layout, originals: dict[int, str]) -> dict[str, _Value]:
         if split_x is not None:
             break
 
+    # roll and machine-printed invoices name the party in the label itself (销售方名称：,
+    # 购买方名称：); that beats any position, and a label without it belongs to the block of the
+    # nearest such label above it in its column
+    explicit = [(ln, _party_word(ln.text[: m.start()])) for ln, m in names + taxes]
+    explicit = [(ln, party) for ln, party in explicit if party]
+
     def party_of(line: TextLine, ordered: list[tuple[TextLine, re.Match[str]]]) -> str | None:
         c = cy(line.bbox)
+        if explicit:
+            own = next((party for ln, party in explicit if ln is line), None)
+            if own:
+                return own
+            h = height(line.bbox)
+            above_ = [(ln, party) for ln, party in explicit
+                      if cy(ln.bbox) < c and abs(ln.bbox[0] - line.bbox[0]) < 3 * h]
+            if above_:
+                return max(above_, key=lambda lp: cy(lp[0].bbox))[1]
         if split_x is not None and (header_top is None or c < header_top):
             return "seller" if line.bbox[0] >= split_x else "buyer"
         if header_top is not None:
@@ -304,6 +324,15 @@ def _parties(lay: _Layout, originals: dict[int, str]) -> dict[str, _Value]:
                 source, value = found
                 out[f"{party}_{key}"] = _as_printed(value, source, originals) if key == "name" else value
     return out
+
+
+def _party_word(text: str) -> str | None:
+    """``buyer`` or ``seller`` when a label's own text names the party (购买方名称, 收款单位)."""
+    if _SELLER_WORD.search(text):
+        return "seller"
+    if _BUYER_WORD.search(text):
+        return "buyer"
+    return None
 
 
 def _unlabelled_seller(lay: _Layout, before_y: float) -> _Value | None:
@@ -399,8 +428,27 @@ def _totals(lay: _Layout) -> dict[str, _Value]:
         figure = _figure_equal_to_words(lay, words)
         if figure is not None:
             out["grand_total"] = figure
+    if "grand_total" not in out and _QUOTA.search(lay.page.text):
+        out.update(_quota_total(lay))
     _totals_by_sum(lay, out)
     return out
+
+
+def _quota_total(lay: _Layout) -> dict[str, _Value]:
+    """A quota invoice's value: its denomination in words (壹拾圆), the only one on the page, and
+    the figure printed beside it when there is one that agrees."""
+    found: dict[Decimal, _Value] = {}
+    for line in lay.page.lines:
+        for m in _DENOMINATION.finditer(compact(line.text)):
+            value = parse_amount_words(m.group(0))
+            if value is not None and value > 0:
+                found.setdefault(value, _Value(m.group(0), m.group(0), line.bbox, line.confidence, lay.page.page))
+    if len(found) != 1:
+        return {}
+    value, words = next(iter(found.items()))
+    figure = _figure_equal_to_words(lay, words)
+    grand = figure or _Value(format_money(value), words.raw, words.bbox, words.confidence * 0.9, words.page)
+    return {"grand_total": grand, "grand_total_words": words}
 
 
 def _figure_equal_to_words(lay: _Layout, words: _Value) -> _Value | None:
@@ -535,6 +583,8 @@ def invoice_kind(text: str, code: str | None, number: str | None) -> str:
         return "toll"
     if "卷票" in t or "卷式" in t:
         return "roll"
+    if _QUOTA.search(t):
+        return "quota"
     if "电子专用发票" in t:
         return "e_invoice_special"
     if "电子普通发票" in t or (code and len(code) == 12 and "校验码" in t):

@@ -8,8 +8,8 @@ import pytest
 
 from extractors.base import Extraction
 from extractors.invoice import code_year, extract_invoice, invoice_kind
-from models.domain import PageText
-from models.enums import FlagCode
+from models.domain import PageText, TextLine
+from models.enums import FlagCode, TextSource
 from tests.extractors.invoice_pages import (
     BUYER_NAME,
     BUYER_TAX_ID,
@@ -349,3 +349,43 @@ def test_grand_total_without_its_label_is_the_figure_the_words_confirm() -> None
 
     assert values(extract_invoice([roll("壹万壹仟壹佰叁拾圆整")]))["grand_total"] == "11130.00"
     assert "grand_total" not in values(extract_invoice([roll("壹万壹仟壹佰叁拾壹圆整")]))
+
+
+def _L(text: str, x: float, y: float, w: float | None = None, h: float = 20) -> TextLine:
+    return TextLine(text=text, bbox=(x, y, x + (w or 18 * len(text)), y + h), confidence=0.97)
+
+
+def test_roll_invoice_names_the_party_in_its_labels() -> None:
+    # 卷票: seller first, both above the item table, the party word inside each label
+    page = PageText(page=1, width=600, height=1200, text_source=TextSource.ocr, lines=[
+        _L("浙江增值税普通发票（卷票）", 100, 40),
+        _L("发票代码：033001900104", 40, 100), _L("发票号码：12345678", 40, 130),
+        _L("销售方名称：杭州某某餐饮管理有限公司", 40, 220), _L(f"纳税人识别号：{SELLER_TAX_ID}", 40, 250),
+        _L("开票日期：2020-05-06", 40, 280),
+        _L(f"购买方名称：{BUYER_NAME}", 40, 310), _L(f"纳税人识别号：{BUYER_TAX_ID}", 40, 340),
+        _L("项目", 40, 380), _L("单价", 200, 380), _L("数量", 300, 380), _L("金额", 420, 380),
+        _L("餐费", 40, 410), _L("120.00", 200, 410), _L("1", 300, 410), _L("120.00", 420, 410),
+        _L("合计金额(小写)：¥120.00", 40, 450), _L("合计金额(大写)：壹佰贰拾圆整", 40, 480),
+    ])
+    v = values(extract_invoice([page]))
+    assert v["invoice_kind"] == "roll"
+    assert v["seller_name"] == "杭州某某餐饮管理有限公司" and v["seller_tax_id"] == SELLER_TAX_ID
+    assert v["buyer_name"] == BUYER_NAME and v["buyer_tax_id"] == BUYER_TAX_ID
+    assert (v["grand_total"], v["grand_total_words"]) == ("120.00", "壹佰贰拾圆整")
+
+
+def test_quota_invoice_value_is_its_denomination() -> None:
+    lines = [
+        _L("山东省济南市通用定额发票", 200, 30), _L("发票联", 330, 60),
+        _L("发票代码 137011920601", 40, 100), _L("发票号码 01234567", 500, 100),
+        _L("壹拾圆", 300, 180, w=200, h=60), _L("¥10.00", 330, 250),
+    ]
+    page = PageText(page=1, width=800, height=400, text_source=TextSource.ocr, lines=lines)
+    ex = extract_invoice([page])
+    v = values(ex)
+    assert v["invoice_kind"] == "quota"
+    assert (v["grand_total"], v["grand_total_words"]) == ("10.00", "壹拾圆")
+    assert ex.fields["grand_total"].bbox == lines[-1].bbox  # the figure, which the words confirm
+    # two denominations on one page (a photo of two tickets): none is taken
+    page = page.model_copy(update={"lines": [*lines, _L("伍圆", 600, 180, w=100, h=60)]})
+    assert "grand_total" not in values(extract_invoice([page]))
