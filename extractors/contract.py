@@ -23,7 +23,7 @@ from extractors.codes import credit_code_problem_words, credit_code_problems, cr
 from extractors.dates import find_dates
 from extractors.layout import Hit, cy, height, right_of, rows
 from extractors.layout_docs import hit, label_candidates, left_of, reading_order, spaced, topmost_heading
-from extractors.text import compact, normalize
+from extractors.text import close_name, compact, normalize
 from models.domain import PageText, TextLine
 from models.enums import DocumentType, FlagCode, Severity
 
@@ -120,7 +120,10 @@ def _complete_name(page: PageText, value: str, where: Hit, label: TextLine) -> t
             if _balanced(head) and _ORG.search(head) and not _CUT_NAME.search(head):
                 box = (min(where.bbox[0], other.bbox[0]), where.bbox[1], max(where.bbox[2], other.bbox[2]), other.bbox[3])
                 return head, Hit(where.text + other.text, box, min(where.confidence, other.confidence), where.page)
-        return None
+        break
+    closed = close_name(value)
+    if closed and closed != value and not _CUT_NAME.search(closed):
+        return closed, where
     return None
 
 

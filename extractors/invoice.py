@@ -29,7 +29,7 @@ from extractors.codes import normalize_code, repair_credit_code, tax_id_valid
 from extractors.dates import find_dates
 from extractors.layout import cy, height, right_of, sub_bbox, v_overlap, value_after_label
 from extractors.layout_extra import RowString, Token, row_string, text_rows, tokens
-from extractors.text import compact, normalize, normalize_with_offsets, original_span
+from extractors.text import close_name, compact, normalize, normalize_with_offsets, original_span
 from models.domain import BBox, LineItem, PageText, TextLine, union_bbox
 from models.enums import DocumentType, FlagCode, Severity, TextSource
 
@@ -217,11 +217,15 @@ def _label_lines(page: PageText, rx: re.Pattern[str], exclude: re.Pattern[str] |
 
 
 def _clean_name(text: str) -> str | None:
-    text = text.strip(_SEPARATORS + "()（）")
+    text = text.strip(_SEPARATORS)
     text = re.split(r"\s{2,}", text)[0].strip()
+    # brackets around the whole value are no part of it; a name's own brackets must balance
+    while len(text) > 1 and text[0] in "(（" and text[-1] in ")）":
+        text = text[1:-1].strip()
+    text = text.lstrip(")）").rstrip("(（")  # a stray bracket at either end, cut from a box beside
     if sum(1 for c in text if "\u4e00" <= c <= "\u9fff") < 2 or _NOT_A_NAME.search(text):
         return None
-    return text
+    return close_name(text)
 
 
 def _clean_tax_id(text: str) -> str | None:

@@ -163,8 +163,8 @@ def test_a_name_cut_at_the_line_end_is_completed_from_the_next_line_or_not_repor
     lines = [ln for ln in pages[0].lines if not ln.text.startswith(("甲（供）方", "乙（需）方"))]
     ex = extract_contract([pages[0].model_copy(update={"lines": lines})])
     assert ex.fields["party_a"].value == "某某(厦门)卫浴有限公司"
-    # a name cut inside its bracket with nothing below to complete it is no name
-    lines = [ln.model_copy(update={"text": "甲方（公章）：某某大学(深圳"}) if ln.text.startswith("甲方（公章）")
+    # a name cut inside its bracket before it ends, with nothing below to complete it, is no name
+    lines = [ln.model_copy(update={"text": "甲方（公章）：某某(厦门"}) if ln.text.startswith("甲方（公章）")
              else ln for ln in lines if ln.text != "公司"]
     ex = extract_contract([pages[0].model_copy(update={"lines": lines})])
     assert "party_a" not in ex.fields
@@ -201,3 +201,8 @@ def test_development_period_is_the_term() -> None:
     ])
     f = extract_contract([page]).fields
     assert (f["term_start"].value, f["term_end"].value) == ("2020-04-01", "2020-08-31")
+
+
+def test_a_name_cut_inside_a_trailing_qualifier_is_closed() -> None:
+    pages = purchase_order(party_b="某某大学(深圳")
+    assert extract_contract(pages).fields["party_b"].value == "某某大学(深圳)"

@@ -389,3 +389,13 @@ def test_quota_invoice_value_is_its_denomination() -> None:
     # two denominations on one page (a photo of two tickets): none is taken
     page = page.model_copy(update={"lines": [*lines, _L("伍圆", 600, 180, w=100, h=60)]})
     assert "grand_total" not in values(extract_invoice([page]))
+
+
+def test_a_name_cut_inside_its_bracket_is_completed_only_after_an_organisation_word() -> None:
+    for printed, read in (("某某大学(深圳", "某某大学(深圳)"), ("某某大学（深圳）", "某某大学（深圳）"),
+                          ("（某某科技有限公司）", "某某科技有限公司")):
+        v = values(extract_invoice([paper_layout(InvoiceSpec(buyer_name=printed, split_name_label=False))]))
+        assert v["buyer_name"] == read, printed
+    # cut before the organisation's name ends: not reported
+    v = values(extract_invoice([paper_layout(InvoiceSpec(buyer_name="某某（厦门", split_name_label=False))]))
+    assert "buyer_name" not in v
