@@ -70,7 +70,9 @@ def _role_rx(role: str) -> str:
     # 甲方（委托方）：… / 甲方(盖章): … / 甲（供）方：… ; a bracket may name the side or the other
     # role word, after the role or before its last character
     inner = r"(?:\s*[（(][^）)]{1,4}[)）]\s*)?"
-    return rf"{spaced(role[:-1])}{inner}{re.escape(role[-1])}\s*(?:[（(][^）)]{{0,8}}[)）])?"
+    # forms made from spreadsheets print 甲方名称 / 供方单位 / 买方全称 as the label
+    noun = r"(?:\s*(?:单位名称|公司名称|企业名称|名称|全称|单位))?"
+    return rf"{spaced(role[:-1])}{inner}{re.escape(role[-1])}{noun}\s*(?:[（(][^）)]{{0,8}}[)）])?"
 
 
 def _side_of(label: str) -> str | None:

@@ -33,7 +33,7 @@ from extractors.layout_docs import (
     spaced,
     split_label_candidates,
 )
-from extractors.layout_extra import row_string, sub_page, text_rows, without_nested
+from extractors.layout_extra import chain_right, row_string, sub_page, text_rows, without_nested
 from extractors.text import compact, normalize
 from models.domain import PageText, TextLine
 from models.enums import DocumentType, FlagCode, Severity, TextSource
@@ -101,6 +101,27 @@ def _text_value(min_len: int = 2) -> Callable[[str], str | None]:
 def _date_value(text: str) -> str | None:
     d = parse_date(text)
     return d.isoformat() if d else None
+
+
+def _row_date(pages: list[PageText], field: str) -> tuple[str, Hit] | None:
+    """A date OCR split into boxes after its label (``成立日期`` ``2013年01月`` ``29日``), read on
+    the label's row joined left to right, without the fragments re-read inside a longer box."""
+    rx = re.compile(rf"^\s*{any_label(_LABELS[field])}")
+    for page in pages:
+        lines = without_nested(page.lines)
+        for line in lines:
+            m = rx.match(line.text)
+            if not m:
+                continue
+            rs = row_string(chain_right(lines, line))
+            skip = len(compact(line.text[: m.end()]))
+            found = [f for f in find_dates(rs.text) if f[0] >= skip]
+            if found:
+                start, end, when = found[0]
+                box = rs.bbox(start, end)
+                conf = min(rs.lines[o].confidence for o in set(rs.owners[start:end]))
+                return when.isoformat(), Hit(rs.text[start:end], box, conf * 0.95, page.page)
+    return None
 
 
 def _term_value(text: str) -> str | None:
@@ -236,7 +257,7 @@ def extract_license(pages: list[PageText]) -> Extraction:
     put("address", _read(pages, "address", _text_value(4)))
     put("legal_representative", _read(pages, "legal_representative", lambda t: compact(t) or None))
     put("registered_capital", _read(pages, "registered_capital", _capital_value))
-    put("established_date", _read(pages, "established_date", _date_value))
+    put("established_date", _read(pages, "established_date", _date_value) or _row_date(pages, "established_date"))
     put("business_term", _read(pages, "business_term", _term_value))
 
     scope = _read(pages, "business_scope", _text_value(2))

@@ -206,3 +206,15 @@ def test_development_period_is_the_term() -> None:
 def test_a_name_cut_inside_a_trailing_qualifier_is_closed() -> None:
     pages = purchase_order(party_b="某某大学(深圳")
     assert extract_contract(pages).fields["party_b"].value == "某某大学(深圳)"
+
+
+def test_spreadsheet_form_labels_name_the_party_with_a_noun_and_cells_hold_the_values() -> None:
+    page = PageText(page=1, width=1240, height=1754, text_source=TextSource.text_layer, lines=[
+        L("云服务订购单", 420, 120, h=40, cw=36),
+        L("需方单位名称", 120, 240), L(APPLICANT, 400, 240),
+        L("供方单位名称", 120, 280), L(PROVIDER, 400, 280),
+        L("甲方名称：______________", 120, 320),
+    ])
+    ex = extract_contract([page])
+    assert ex.fields["party_a"].value == APPLICANT and ex.fields["party_b"].value == PROVIDER
+    assert ex.facts["party_roles"] == {"party_a": "需方", "party_b": "供方"}

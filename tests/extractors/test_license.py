@@ -182,3 +182,12 @@ def test_credit_code_read_with_a_confusable_letter_is_repaired_only_when_the_che
     ex = extract_license([licence(code=wrong)])
     assert ex.fields["credit_code"].value == wrong
     assert [p.code for p in ex.problems] == ["credit_code_invalid"]
+
+
+def test_established_date_split_into_boxes_by_an_overlay() -> None:
+    page = licence()
+    lines = [ln for ln in page.lines if ln.text != "2018年03月05日"]
+    # a sticker or a drawn box over the date: OCR returns 2018年03 | 月05日, and a fragment of it
+    lines += [L("2018年03", 170, 404), L("03", 218, 405, 20), L("月05日", 310, 404)]
+    ex = extract_license([page.model_copy(update={"lines": lines})])
+    assert ex.fields["established_date"].value == "2018-03-05"
