@@ -1,8 +1,11 @@
 """Contracts (合同 / 协议): parties, amount, dates, and whether they name cloud services at all.
 
-Parties are found by their role labels (甲方 / 乙方, 买方 / 卖方 …), which head the contract and
-repeat in the signature block; ``party_a`` is always the customer side (甲方, 买方, 需方 …),
-``party_b`` the supplier. A contract that never says 云服务 / 云产品 obliges the applicant to add a
+Parties are found by their role labels (甲方 / 乙方, 买方 / 卖方 … : the families are data,
+``data/contract_roles.yaml``), which head the contract and repeat in the signature block.
+``party_a`` is 甲方 under 甲 / 乙 and the customer side (买方, 需方, 委托方 …) in the other families;
+``facts["customer_party"]`` says which party buys where the contract tells (甲（供）方 makes 乙 the
+customer). A template's blanks are never parties, and a name cut by its line is completed from the
+next line or dropped. A contract that never says 云服务 / 云产品 obliges the applicant to add a
 deployment statement sealed by both parties (DOMAIN.md §2, material 4), so the cloud wording is
 reported as a fact with its snippets.
 """
@@ -390,7 +393,8 @@ def extract_contract(pages: list[PageText]) -> Extraction:
     """Read a contract: title, parties (with credit codes), signing date, term, amount in figures and
     words, and its cloud wording.
 
-    Facts: ``party_roles`` (the role words each party goes by), ``cloud_wording`` and
+    Facts: ``party_roles`` (the role words each party goes by), ``customer_party`` (``party_a`` or
+    ``party_b``, the side that buys, None when the contract does not say), ``cloud_wording`` and
     ``cloud_wording_snippets`` ([{page, text, snippet}]), ``signature_page``.
     """
     ex = Extraction()
