@@ -158,6 +158,39 @@ def normalize_code(text: str) -> str:
     return re.sub(r"[\s\-]", "", norm).upper().translate(_OCR_FIXES)
 
 
+# Characters OCR confuses with each other in codes (0/O/D, 1/I/L, 8/B, 5/S, 2/Z).
+_CONFUSIONS = {"0": "D", "D": "0", "1": "L", "L": "1", "8": "B", "B": "8", "5": "S", "S": "5", "2": "Z", "Z": "2"}
+# Characters 3-8 (the division) and 2 (the entity type) of a credit code are digits.
+_DIGIT_SLOTS = range(1, 8)
+_TO_DIGIT = {"D": "0", "L": "1", "B": "8", "S": "5", "Z": "2"}
+
+
+def repair_credit_code(code: str) -> str:
+    """An 18-character credit code read by OCR, with near-miss confusions undone where the code
+    itself proves them: a letter in a digit-only slot or outside the GB 32100 alphabet is replaced
+    by the digit it resembles, and, failing that, one confusable character of the organisation code
+    (characters 9-16, covered by both check characters) is swapped. The repair is kept only when
+    exactly one candidate passes both checks; otherwise the reading is returned unchanged."""
+    code = normalize_code(code)
+    if len(code) != 18 or credit_code_valid(code):
+        return code
+    forced = "".join(
+        _TO_DIGIT.get(c, c) if (i in _DIGIT_SLOTS or c not in CREDIT_CODE_ALPHABET) else c
+        for i, c in enumerate(code)
+    )
+    if credit_code_valid(forced):
+        return forced
+    if any(c not in CREDIT_CODE_ALPHABET for c in forced):
+        return code
+    passing = {
+        forced[:i] + _CONFUSIONS[c] + forced[i + 1 :]
+        for i, c in enumerate(forced)
+        if 8 <= i < 16 and c in _CONFUSIONS and _CONFUSIONS[c] in CREDIT_CODE_ALPHABET
+    }
+    passing = {cand for cand in passing if credit_code_valid(cand)}
+    return passing.pop() if len(passing) == 1 else code
+
+
 # Character 2 of a credit code: the entity type within the registering authority.
 _ENTITY_TYPES = frozenset("1239")
 _TAX_ID_LABELS = ("识别号", "税号", "纳税人")

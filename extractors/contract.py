@@ -1,8 +1,11 @@
 """Contracts (合同 / 协议): parties, amount, dates, and whether they name cloud services at all.
 
-Parties are found by their role labels (甲方 / 乙方, 买方 / 卖方 …), which head the contract and
-repeat in the signature block; ``party_a`` is always the customer side (甲方, 买方, 需方 …),
-``party_b`` the supplier. A contract that never says 云服务 / 云产品 obliges the applicant to add a
+Parties are found by their role labels (甲方 / 乙方, 买方 / 卖方 … : the families are data,
+``data/contract_roles.yaml``), which head the contract and repeat in the signature block.
+``party_a`` is 甲方 under 甲 / 乙 and the customer side (买方, 需方, 委托方 …) in the other families;
+``facts["customer_party"]`` says which party buys where the contract tells (甲（供）方 makes 乙 the
+customer). A template's blanks are never parties, and a name cut by its line is completed from the
+next line or dropped. A contract that never says 云服务 / 云产品 obliges the applicant to add a
 deployment statement sealed by both parties (DOMAIN.md §2, material 4), so the cloud wording is
 reported as a fact with its snippets.
 """
@@ -11,35 +14,33 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from pathlib import Path
 from typing import Any
+
+import yaml
 
 from extractors.amounts import format_money, parse_amount, parse_amount_words
 from extractors.base import Extraction, Problem
 from extractors.cloud_wording import cloud_wording_findings
 from extractors.codes import credit_code_problem_words, credit_code_problems, credit_code_valid, find_codes
 from extractors.dates import find_dates
-from extractors.layout import Hit, cy, height, right_of
+from extractors.layout import Hit, cy, height, right_of, rows
 from extractors.layout_docs import hit, label_candidates, left_of, reading_order, spaced, topmost_heading
-from extractors.text import compact, normalize
+from extractors.text import close_name, compact, normalize
 from models.domain import PageText, TextLine
 from models.enums import DocumentType, FlagCode, Severity
 
 name = "contract"
 document_types = (DocumentType.contract,)
 
-# (customer role, supplier role), in the order they are tried
-ROLE_PAIRS: tuple[tuple[str, str], ...] = (
-    ("甲方", "乙方"),
-    ("委托方", "受托方"),
-    ("委托人", "受托人"),
-    ("买方", "卖方"),
-    ("需方", "供方"),
-    ("采购方", "供应方"),
-    ("买受人", "出卖人"),
-    ("购买方", "销售方"),
-    ("发包方", "承包方"),
-    ("用户方", "服务方"),
-)
+def _load_roles() -> tuple[tuple[tuple[str, str], ...], tuple[str, ...], tuple[str, ...]]:
+    data = yaml.safe_load((Path(__file__).parent / "data" / "contract_roles.yaml").read_text(encoding="utf-8"))
+    pairs = tuple((f["a"], f["b"]) for f in data["families"])
+    return pairs, tuple(data["customer_words"]), tuple(data["supplier_words"])
+
+
+# (party_a role, party_b role), in the order they are tried; data/contract_roles.yaml
+ROLE_PAIRS, _CUSTOMER_WORDS, _SUPPLIER_WORDS = _load_roles()
 # words after a role that make it a signature or contact label, not the party's name
 _NOT_NAME = re.compile(
     r"^(?:签|盖|代表|授权|法定|法人|地址|住所|联系|电话|传真|开户|账号|帐号|税号|邮编|邮箱|日期|时间|经办|负责)"
@@ -50,27 +51,85 @@ _NOT_TITLE = re.compile(
 )
 _SIGN_WORDS = re.compile(r"盖章|签字|签章|签名|公章|合同专用章|签署")
 _SIGNING_LABELS = r"签订日期|签署日期|签约日期|签订时间|签约时间|签署时间|签订于"
-_TERM_LABELS = r"服务期限|合同期限|服务期|有效期限|有效期|租赁期限|合作期限|履行期限|服务周期"
+_TERM_LABELS = (
+    r"服务期限|合同期限|服务期|有效期限|有效期|租赁期限|合作期限|履行期限|服务周期|开发周期|开发期限|实施周期|实施期限|建设周期"
+)
 _AMOUNT_LABELS = r"合同总金额|合同总价款|合同总价|合同价款|合同金额|总金额|总价款|总价|价款总计|合计金额|总计"
+_NUMBER_LABELS = r"(?<![\u4e00-\u9fff])(?:合同|协议|订单)\s*(?:编\s*号|号\s*码|编\s*码|号)"
+_NUMBER_VALUE = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-_/.]{3,39}(?![A-Za-z0-9])")
 _CODE_LABELS = re.compile(r"统一社会信用代码|社会信用代码|信用代码|纳税人识别号|税号")
+# a money figure: with a ¥ sign or two decimals (a quantity such as 10 is not money)
+_MONEY = re.compile(r"[¥￥]\s*\d[\d,]*(?:\.\d{1,2})?|(?<![\d.])\d[\d,]*\.\d{2}(?![\d])")
 _WORDS_RUN = re.compile(r"[零〇壹贰叁肆伍陆柒捌玖拾佰仟万亿元圆角分整正]{3,}")
 _ROLE_WORDS = {"party_a": "甲方", "party_b": "乙方"}
+# a template's blank for the name (______, [甲方名称], XXX有限公司, ○○公司) is never a party
+_PLACEHOLDER = re.compile(r"_{2,}|＿|[\[【［〔].*?[\]】］〕]|[XxＸｘ×*＊]{2,}|[○〇□]{2,}|\.{3,}|…")
+# a name cut at the end of its line or inside a bracket: 某某（厦门）卫浴有限 / 某某大学(深圳
+_CUT_NAME = re.compile(r"(?:有限|有限责任|股份有限|股份|责任|集团有限)$")
 _ORG = re.compile(r"(?:公司|集团|中心|研究院|研究所|厂|大学|学院|医院|银行|合作社|事务所|工作室|商行|店)$")
 
 
 def _role_rx(role: str) -> str:
-    # 甲方（委托方）：… / 甲方(盖章): … ; the bracket may name the other role word
-    return rf"{spaced(role)}\s*(?:[（(][^）)]{{0,8}}[)）])?"
+    # 甲方（委托方）：… / 甲方(盖章): … / 甲（供）方：… ; a bracket may name the side or the other
+    # role word, after the role or before its last character
+    inner = r"(?:\s*[（(][^）)]{1,4}[)）]\s*)?"
+    # forms made from spreadsheets print 甲方名称 / 供方单位 / 买方全称 as the label
+    noun = r"(?:\s*(?:单位名称|公司名称|企业名称|名称|全称|单位))?"
+    return rf"{spaced(role[:-1])}{inner}{re.escape(role[-1])}{noun}\s*(?:[（(][^）)]{{0,8}}[)）])?"
+
+
+def _side_of(label: str) -> str | None:
+    """``customer`` or ``supplier`` when the role's brackets say so (甲（供）方, 甲方（委托方）)."""
+    words = "".join(re.findall(r"[（(]([^）)]{1,8})[)）]", label))
+    if any(w in words for w in _SUPPLIER_WORDS) and not any(w in words for w in _CUSTOMER_WORDS):
+        return "supplier"
+    if any(w in words for w in _CUSTOMER_WORDS) and not any(w in words for w in _SUPPLIER_WORDS):
+        return "customer"
+    return None
+
+
+_ANY_ROLE = re.compile("^(?:" + "|".join(_role_rx(r) for r in sorted({r for p in ROLE_PAIRS for r in p})) + ")")
 
 
 def _party_name(text: str) -> str | None:
     value = normalize(text).strip(" :：")
-    if not value or _NOT_NAME.match(value) or len(compact(value)) < 2:
+    if not value or _NOT_NAME.match(value) or len(compact(value)) < 2 or _PLACEHOLDER.search(value):
         return None
+    if _ANY_ROLE.match(value):
+        return None  # the other party's label beside this one (甲方（盖章）：  乙方（盖章）：)
     value = re.split(r"\s{2,}|[（(]盖章|[（(]签", value)[0].strip()
     if re.search(r"[，。；,;]", value) or len(compact(value)) > 40:
         return None  # a clause that starts with the role word (甲方应于……), not a name
     return compact(value) or None
+
+
+def _balanced(text: str) -> bool:
+    return text.count("(") == text.count(")")
+
+
+def _complete_name(page: PageText, value: str, where: Hit, label: TextLine) -> tuple[str, Hit] | None:
+    """A name as read, or completed from the start of the next line when its line cut it (an open
+    bracket, a 有限 without 公司); a cut name that cannot be completed is no name."""
+    if _balanced(value) and not _CUT_NAME.search(value):
+        return value, where
+    h = height(where.bbox)
+    for other in sorted(page.lines, key=lambda ln: ln.bbox[1]):
+        if other is where or not (0 <= other.bbox[1] - where.bbox[3] + 0.2 * h <= 1.5 * h):
+            continue
+        if min(abs(other.bbox[0] - label.bbox[0]), abs(other.bbox[0] - where.bbox[0])) > 2 * h:
+            continue
+        rest = compact(normalize(other.text)).split(" ")[0]
+        joined = value + re.split(r"[，。；,;:：]", rest)[0]
+        for end in range(len(joined), len(value), -1):
+            head = joined[:end]
+            if _balanced(head) and _ORG.search(head) and not _CUT_NAME.search(head):
+                box = (min(where.bbox[0], other.bbox[0]), where.bbox[1], max(where.bbox[2], other.bbox[2]), other.bbox[3])
+                return head, Hit(where.text + other.text, box, min(where.confidence, other.confidence), where.page)
+        break
+    closed = close_name(value)
+    if closed and closed != value and not _CUT_NAME.search(closed):
+        return closed, where
+    return None
 
 
 def _find_parties(pages: list[PageText]) -> dict[str, Any]:
@@ -83,9 +142,10 @@ def _find_parties(pages: list[PageText]) -> dict[str, Any]:
                 colon = re.compile(rf"^\s*{_role_rx(role)}\s*[:：]")
                 for cand in label_candidates(page, _role_rx(role) + r"\s*[:：]?"):
                     value = _party_name(cand.value.text)
+                    complete = _complete_name(page, value, cand.value, cand.label) if value else None
                     # without a colon only an organisation's name is believable
-                    if value and (colon.match(cand.label.text) or _ORG.search(value)):
-                        names.append((value, cand.value, cand.label))
+                    if complete and (colon.match(cand.label.text) or _ORG.search(complete[0])):
+                        names.append((complete[0], complete[1], cand.label))
                         break
                 if names:
                     break
@@ -94,11 +154,35 @@ def _find_parties(pages: list[PageText]) -> dict[str, Any]:
                 org = [n for n in names if _ORG.search(n[0])]
                 found[key] = (org or names)[0]
                 found[key + "_role"] = role
-        if len(found) == 4:
+                found[key + "_side"] = _side_of(found[key][2].text)
+        if "party_a" in found and "party_b" in found:
             return found
         if found and best is None:
             best = found
     return best or {}
+
+
+def _customer_party(parties: dict[str, Any]) -> str | None:
+    """``party_a`` or ``party_b``: the side that buys or commissions. Outside 甲方 / 乙方 the role
+    word says it (party_a is the customer's); under 甲 / 乙 only a bracket does (甲（供）方)."""
+    sides = {key: parties.get(key + "_side") for key in ("party_a", "party_b")}
+    for key, other in (("party_a", "party_b"), ("party_b", "party_a")):
+        if sides[key] == "customer" or sides[other] == "supplier":
+            return key
+    if parties.get("party_a_role") and parties.get("party_a_role") != "甲方":
+        return "party_a"
+    return None
+
+
+def _contract_number(pages: list[PageText]) -> tuple[str, Hit] | None:
+    """The number after 合同编号 / 合同号 / 协议编号: one token with digits, no Chinese."""
+    for page in pages[:2]:
+        for cand in label_candidates(page, _NUMBER_LABELS, anchored=False):
+            m = _NUMBER_VALUE.match(normalize(cand.value.text).strip())
+            if m and sum(c.isdigit() for c in m.group(0)) >= 3 and not _PLACEHOLDER.search(m.group(0)):
+                v = cand.value
+                return m.group(0), Hit(m.group(0), v.bbox, v.confidence, v.page)
+    return None
 
 
 def _title(pages: list[PageText]) -> tuple[str, Hit] | None:
@@ -213,6 +297,38 @@ def _amount(pages: list[PageText]) -> tuple[str, Hit] | None:
     return None
 
 
+def _amount_by_words(pages: list[PageText], words: tuple[str, str, Hit] | None) -> tuple[str, Hit] | None:
+    """Where no label gives the amount (a table's 合计 row, 价税合计 in a column header): the
+    figure on a 合计 / 总计 row, confirmed by the amount in words when the contract prints them
+    (大写 = 小写), or else the only money figure on that row."""
+    target = words[1] if words else None
+    rows_with_total: list[tuple[PageText, list[TextLine]]] = []
+    for page in pages:
+        for row in rows(page):
+            if re.match(r"^\s*(?:合\s*计|总\s*计)", row[0].text) and "大写" not in row[0].text:
+                rows_with_total.append((page, row))
+    figures: list[tuple[str, Hit]] = []
+    for page, row in rows_with_total:
+        for ln in row:
+            for m in _MONEY.finditer(ln.text):
+                value = parse_amount(m.group(0))
+                if value is not None and value > 0:
+                    figures.append((format_money(value), hit(page, ln, m.start(), m.end())))
+    if target is not None:
+        agree = [f for f in figures if f[0] == target]
+        if agree:
+            return agree[0]
+        # the words' figure anywhere with a ¥ sign
+        for page, line in reading_order(pages):
+            for m in re.finditer(r"[¥￥]\s*\d[\d,]*(?:\.\d{1,2})?", line.text):
+                value = parse_amount(m.group(0))
+                if value is not None and format_money(value) == target:
+                    return target, hit(page, line, m.start(), m.end())
+        return None
+    values = {f[0] for f in figures}
+    return figures[0] if len(values) == 1 else None
+
+
 def _right(page: PageText, line: TextLine) -> list[TextLine]:
     return right_of(page, line)[:2]
 
@@ -277,7 +393,8 @@ def extract_contract(pages: list[PageText]) -> Extraction:
     """Read a contract: title, parties (with credit codes), signing date, term, amount in figures and
     words, and its cloud wording.
 
-    Facts: ``party_roles`` (the role words each party goes by), ``cloud_wording`` and
+    Facts: ``party_roles`` (the role words each party goes by), ``customer_party`` (``party_a`` or
+    ``party_b``, the side that buys, None when the contract does not say), ``cloud_wording`` and
     ``cloud_wording_snippets`` ([{page, text, snippet}]), ``signature_page``.
     """
     ex = Extraction()
@@ -296,6 +413,7 @@ def extract_contract(pages: list[PageText]) -> Extraction:
             put(key, (value, h))
             roles[key] = parties[key + "_role"]
     ex.facts["party_roles"] = roles
+    ex.facts["customer_party"] = _customer_party(parties)
 
     for key, (code, h) in _party_codes(pages, parties).items():
         valid = credit_code_valid(code)
@@ -320,8 +438,9 @@ def extract_contract(pages: list[PageText]) -> Extraction:
         put("term_start", term[0])
         put("term_end", term[1])
 
-    amount = _amount(pages)
+    put("contract_number", _contract_number(pages))
     words = _amount_words(pages)
+    amount = _amount(pages) or _amount_by_words(pages, words)
     put("amount", amount)
     if words:
         # the field shows the words as printed (REPORT.md: values as printed); the figure they

@@ -19,8 +19,8 @@ from decimal import Decimal
 
 from extractors.amounts import parse_amount
 from extractors.base import Extraction
-from extractors.layout import rows
-from extractors.layout_docs import hit
+from extractors.layout import Hit, rows
+from extractors.layout_docs import hit, label_candidates
 from extractors.text import compact, normalize
 from models.domain import PageText, TextLine
 from models.enums import DocumentType
@@ -163,29 +163,95 @@ def find_figures(page: PageText) -> list[FigureHit]:
     return out
 
 
+# the statements whose title marks a page; a group's annual report prints each twice
+_STATEMENT_TITLE = re.compile(r"(合并|母公司)?(利润表|损益表|资产负债表|现金流量表|利润及利润分配表)(?:[（(](合并|母公司)[)）])?")
+_STATEMENT_TOP = 0.3  # share of the page height where a statement's title stands
+# which statement a figure is best taken from: the group's consolidated one unless none is there
+_SCOPE_ORDER = {"consolidated": 0, "statement": 1, "parent": 2, "other": 3}
+_COMPANY_LABELS = r"编制单位|单位名称|企业名称|纳税人名称|公司名称"
+_COMPANY = re.compile(r"[\u4e00-\u9fff（）()]{4,40}(?:有限公司|有限责任公司|股份公司|集团公司|公司)")
+_REPORT_TITLE = re.compile(r"^(.{4,40}?(?:公司))\s*(?:\d{4}\s*年)?\s*(?:年度报告|年报|半年度报告|审计报告)")
+
+
+def statement_scope(page: PageText) -> str | None:
+    """``consolidated`` (合并利润表), ``parent`` (母公司利润表, 利润表（母公司）), ``statement`` (a
+    single company's 利润表) when a statement's title heads the page; None otherwise."""
+    for line in page.lines:
+        if page.height and line.bbox[1] > page.height * _STATEMENT_TOP:
+            continue
+        text = compact(normalize(line.text))
+        m = _STATEMENT_TITLE.match(text)
+        if not m or len(text) > len(m.group(0)) + 12:
+            continue
+        which = m.group(1) or m.group(3)
+        return {"合并": "consolidated", "母公司": "parent"}.get(which or "", "statement")
+    return None
+
+
+def _scopes(pages: list[PageText]) -> list[str]:
+    """Each page's statement; a page without a title continues the statement of the page before
+    (a long 利润表 runs over two pages), other pages of a long report are ``other``."""
+    out: list[str] = []
+    previous: str | None = None
+    for page in pages:
+        scope = statement_scope(page)
+        if scope is None and previous is not None and find_figures(page):
+            scope, previous = previous, None
+        else:
+            previous = scope
+        out.append(scope or "other")
+    return out
+
+
+def _company(pages: list[PageText]) -> tuple[str, Hit] | None:
+    """The company whose statements these are: 编制单位 on a statement, else an annual or audit
+    report's cover title (某某股份有限公司2023年年度报告)."""
+    for page in pages:
+        for cand in label_candidates(page, _COMPANY_LABELS, anchored=False):
+            m = _COMPANY.search(compact(normalize(cand.value.text)))
+            if m:
+                return m.group(0), cand.value
+    for page in pages[:3]:
+        for line in page.lines:
+            m = _REPORT_TITLE.match(compact(normalize(line.text)))
+            if m and _COMPANY.fullmatch(m.group(1)):
+                return m.group(1), hit(page, line)
+    return None
+
+
 def extract_financials(pages: list[PageText]) -> Extraction:
     """The labelled figures of a financial statement or an audit report.
 
     Fields (money in yuan with two places, counts as integers): ``revenue``, ``rd_expense``,
     ``software_revenue``, ``own_software_revenue``, ``staff_total``, ``software_staff``. Each
     field's finding keeps the figure as printed. Facts: ``figure_units`` ({name: 元 | 万元 | 人},
-    the unit the document printed) and ``figure_labels`` ({name: the label printed}). Where a
-    document prints a figure under several labels (营业收入 and 主营业务收入), the preferred label
-    wins; for the same label, the first one read.
+    the unit the document printed), ``figure_labels`` ({name: the label printed}) and
+    ``figure_statements`` ({name: consolidated | parent | statement | other}: the statement the
+    figure came from). In a long report (an annual report's 利润表 is one page of many) a figure on
+    a statement page beats one in the text, and a group's consolidated statement beats its parent
+    company's; then the preferred label (营业收入 before 主营业务收入); then the first one read.
+    ``company_name`` is the 编制单位 of the statements or the company on the report's cover.
     """
     ex = Extraction()
-    best: dict[str, FigureHit] = {}
-    for page in pages:
+    best: dict[str, tuple[tuple[int, int], FigureHit, str]] = {}
+    for page, scope in zip(pages, _scopes(pages), strict=True):
         for fh in find_figures(page):
+            key = (_SCOPE_ORDER[scope], fh.rank)
             current = best.get(fh.figure.name)
-            if current is None or fh.rank < current.rank:
-                best[fh.figure.name] = fh
+            if current is None or key < current[0]:
+                best[fh.figure.name] = (key, fh, scope)
+    company = _company(pages)
+    if company:
+        value, h = company
+        ex.set_field("company_name", value, h.page, h.bbox, h.confidence, name, raw=h.text)
+    statements: dict[str, str] = {}
     units: dict[str, str] = {}
     labels: dict[str, str] = {}
     for fig_name in FIGURES:
-        fh = best.get(fig_name)
-        if fh is None:
+        chosen = best.get(fig_name)
+        if chosen is None:
             continue
+        _, fh, statements[fig_name] = chosen
         value = f"{fh.value:.2f}" if fh.figure.unit == "money" else str(int(fh.value))
         h = hit(fh.page, fh.line, fh.start, fh.end)
         ex.set_field(fig_name, value, fh.page, h.bbox, fh.line.confidence, name, raw=fh.printed)
@@ -193,4 +259,5 @@ def extract_financials(pages: list[PageText]) -> Extraction:
         labels[fig_name] = fh.label
     ex.facts["figure_units"] = units
     ex.facts["figure_labels"] = labels
+    ex.facts["figure_statements"] = statements
     return ex

@@ -25,13 +25,13 @@ from typing import Any
 
 from extractors.amounts import format_money, parse_amount, parse_amount_words
 from extractors.base import Extraction, Problem
-from extractors.codes import normalize_code, tax_id_valid
+from extractors.codes import normalize_code, repair_credit_code, tax_id_valid
 from extractors.dates import find_dates
 from extractors.layout import cy, height, right_of, sub_bbox, v_overlap, value_after_label
 from extractors.layout_extra import RowString, Token, row_string, text_rows, tokens
-from extractors.text import compact, normalize, normalize_with_offsets, original_span
+from extractors.text import close_name, compact, normalize, normalize_with_offsets, original_span
 from models.domain import BBox, LineItem, PageText, TextLine, union_bbox
-from models.enums import DocumentType, FlagCode, Severity
+from models.enums import DocumentType, FlagCode, Severity, TextSource
 
 name = "invoice"
 document_types = (DocumentType.vat_invoice,)
@@ -72,6 +72,11 @@ _MONEY_TOKEN = re.compile(r"^¥?-?\d[\d,]*\.\d{2}$")
 _NUMBER_TOKEN = re.compile(r"^¥?-?\d[\d,]*(?:\.\d+)?$")
 _RATE_TOKEN = re.compile(r"^(\d{1,2}(?:\.\d+)?)%$|^(免税|不征税)$")
 _LIST_ITEM = re.compile(r"详见销货清单|详见清单")
+_BUYER_WORD = re.compile(r"购买方|购方|买方|付款方|付款单位|受票方|购货单位")
+_SELLER_WORD = re.compile(r"销售方|销方|卖方|收款方|收款单位|开票方|销货单位")
+# a quota invoice (定额发票) prints its denomination in words, often with the figure beside it
+_QUOTA = re.compile(r"定额(?:专用)?发票")
+_DENOMINATION = re.compile(rf"[{_WORD_CHARS}]*[壹贰叁肆伍陆柒捌玖拾佰仟万][{_WORD_CHARS}]*[圆元][{_WORD_CHARS}]*")
 _COMPANY = re.compile(r"(?:公司|厂|店|中心|合作社|事务所|商行|医院|大学|学院)$")
 _NOT_SELLER = re.compile(r"税务局|监制|发票|国家")
 
@@ -212,11 +217,15 @@ def _label_lines(page: PageText, rx: re.Pattern[str], exclude: re.Pattern[str] |
 
 
 def _clean_name(text: str) -> str | None:
-    text = text.strip(_SEPARATORS + "()（）")
+    text = text.strip(_SEPARATORS)
     text = re.split(r"\s{2,}", text)[0].strip()
+    # brackets around the whole value are no part of it; a name's own brackets must balance
+    while len(text) > 1 and text[0] in "(（" and text[-1] in ")）":
+        text = text[1:-1].strip()
+    text = text.lstrip(")）").rstrip("(（")  # a stray bracket at either end, cut from a box beside
     if sum(1 for c in text if "\u4e00" <= c <= "\u9fff") < 2 or _NOT_A_NAME.search(text):
         return None
-    return text
+    return close_name(text)
 
 
 def _clean_tax_id(text: str) -> str | None:
@@ -271,8 +280,23 @@ def _parties(lay: _Layout, originals: dict[int, str]) -> dict[str, _Value]:
         if split_x is not None:
             break
 
+    # roll and machine-printed invoices name the party in the label itself (销售方名称：,
+    # 购买方名称：); that beats any position, and a label without it belongs to the block of the
+    # nearest such label above it in its column
+    explicit = [(ln, _party_word(ln.text[: m.start()])) for ln, m in names + taxes]
+    explicit = [(ln, party) for ln, party in explicit if party]
+
     def party_of(line: TextLine, ordered: list[tuple[TextLine, re.Match[str]]]) -> str | None:
         c = cy(line.bbox)
+        if explicit:
+            own = next((party for ln, party in explicit if ln is line), None)
+            if own:
+                return own
+            h = height(line.bbox)
+            above_ = [(ln, party) for ln, party in explicit
+                      if cy(ln.bbox) < c and abs(ln.bbox[0] - line.bbox[0]) < 3 * h]
+            if above_:
+                return max(above_, key=lambda lp: cy(lp[0].bbox))[1]
         if split_x is not None and (header_top is None or c < header_top):
             return "seller" if line.bbox[0] >= split_x else "buyer"
         if header_top is not None:
@@ -304,6 +328,15 @@ def _parties(lay: _Layout, originals: dict[int, str]) -> dict[str, _Value]:
                 source, value = found
                 out[f"{party}_{key}"] = _as_printed(value, source, originals) if key == "name" else value
     return out
+
+
+def _party_word(text: str) -> str | None:
+    """``buyer`` or ``seller`` when a label's own text names the party (购买方名称, 收款单位)."""
+    if _SELLER_WORD.search(text):
+        return "seller"
+    if _BUYER_WORD.search(text):
+        return "buyer"
+    return None
 
 
 def _unlabelled_seller(lay: _Layout, before_y: float) -> _Value | None:
@@ -395,7 +428,77 @@ def _totals(lay: _Layout) -> dict[str, _Value]:
     words = _row_value(lay, re.compile(r"大写"), _WORDS_VALUE, window=40)
     if words is not None:
         out["grand_total_words"] = words
+    if "grand_total" not in out and words is not None:
+        figure = _figure_equal_to_words(lay, words)
+        if figure is not None:
+            out["grand_total"] = figure
+    if "grand_total" not in out and _QUOTA.search(lay.page.text):
+        out.update(_quota_total(lay))
+    _totals_by_sum(lay, out)
     return out
+
+
+def _quota_total(lay: _Layout) -> dict[str, _Value]:
+    """A quota invoice's value: its denomination in words (壹拾圆), the only one on the page, and
+    the figure printed beside it when there is one that agrees."""
+    found: dict[Decimal, _Value] = {}
+    for line in lay.page.lines:
+        for m in _DENOMINATION.finditer(compact(line.text)):
+            value = parse_amount_words(m.group(0))
+            if value is not None and value > 0:
+                found.setdefault(value, _Value(m.group(0), m.group(0), line.bbox, line.confidence, lay.page.page))
+    if len(found) != 1:
+        return {}
+    value, words = next(iter(found.items()))
+    figure = _figure_equal_to_words(lay, words)
+    grand = figure or _Value(format_money(value), words.raw, words.bbox, words.confidence * 0.9, words.page)
+    return {"grand_total": grand, "grand_total_words": words}
+
+
+def _figure_equal_to_words(lay: _Layout, words: _Value) -> _Value | None:
+    """The grand total where no 小写 / 价税合计 label survived (quota and roll invoices print the
+    figure on its own, OCR loses labels): the one figure on the page equal to the amount in words."""
+    value = parse_amount_words(words.value)
+    if value is None or value <= 0:
+        return None
+    equal = [t for row in lay.rows for t in _money_tokens(row) if parse_amount(t.text) == value]
+    if not equal:
+        return None
+    tok = max(equal, key=lambda t: (t.text.startswith("¥"), t.line.confidence))
+    return _Value(format_money(value), tok.text, tok.bbox, tok.line.confidence * 0.9, lay.page.page)
+
+
+def _totals_by_sum(lay: _Layout, out: dict[str, _Value]) -> None:
+    """The 金额 and 税额 totals the 合计 row did not give (its label lost under a seal or split by
+    OCR, a figure unread on a scan): the printed figures between the item header and 价税合计 for
+    which 金额 + 税额 = 价税合计 holds. Only a pair of values that is the only one to add up is
+    taken, and a total already read is never replaced; the lowest such row (the 合计 row, below the
+    items) gives the boxes."""
+    grand = out.get("grand_total")
+    if grand is None or ("amount_total" in out and "tax_total" in out):
+        return
+    g = Decimal(grand.value)
+    end = lay.grand if lay.grand is not None else len(lay.rows)
+    start = lay.header + 1 if lay.header is not None else 0
+    excluded = {id(ln) for ln in lay.rows[lay.grand]} if lay.grand is not None else set()
+    known = {k: Decimal(out[k].value) for k in ("amount_total", "tax_total") if k in out}
+    found: dict[tuple[Decimal, Decimal], tuple[Token, Token]] = {}
+    for i in range(end - 1, start - 1, -1):
+        toks = [t for t in _money_tokens(lay.rows[i]) if id(t.line) not in excluded]
+        for a in toks:
+            for t in toks:
+                av, tv = parse_amount(a.text), parse_amount(t.text)
+                if av is None or tv is None or a.cx >= t.cx or av + tv != g or abs(tv) > abs(av):
+                    continue
+                if known.get("amount_total", av) != av or known.get("tax_total", tv) != tv:
+                    continue
+                found.setdefault((av, tv), (a, t))
+    if len(found) != 1:
+        return
+    (av, tv), (a, t) = next(iter(found.items()))
+    for key, value, tok in (("amount_total", av, a), ("tax_total", tv, t)):
+        if key not in out:
+            out[key] = _Value(format_money(value), tok.text, tok.bbox, tok.line.confidence * 0.9, lay.page.page)
 
 
 def _line_items(lay: _Layout) -> list[LineItem]:
@@ -484,6 +587,8 @@ def invoice_kind(text: str, code: str | None, number: str | None) -> str:
         return "toll"
     if "卷票" in t or "卷式" in t:
         return "roll"
+    if _QUOTA.search(t):
+        return "quota"
     if "电子专用发票" in t:
         return "e_invoice_special"
     if "电子普通发票" in t or (code and len(code) == 12 and "校验码" in t):
@@ -736,6 +841,8 @@ def extract_invoice(pages: list[PageText]) -> Extraction:
             parties["seller_name"] = seller
     for key in ("buyer_name", "buyer_tax_id", "seller_name", "seller_tax_id"):
         v = parties.get(key)
+        if v is not None and key.endswith("tax_id") and page.text_source == TextSource.ocr:
+            v.value = repair_credit_code(v.value)  # OCR confusions the check characters undo
         _set(ex, key, v, valid=tax_id_valid(v.value) if v and key.endswith("tax_id") else None)
     totals = _totals(lay)
     for key in ("amount_total", "tax_total", "grand_total", "grand_total_words"):

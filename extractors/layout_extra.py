@@ -167,6 +167,24 @@ def sub_page(page: PageText, lines: list[TextLine]) -> PageText:
     return page.model_copy(update={"lines": list(lines)})
 
 
+def without_nested(lines: list[TextLine]) -> list[TextLine]:
+    """``lines`` without the boxes that lie inside a longer box of the same row: text re-read under
+    a seal or a glare comes back as fragments of a line already read (``2025年10月`` and ``10月``)."""
+
+    def inside(a: TextLine, b: TextLine) -> bool:
+        overlap = min(a.bbox[2], b.bbox[2]) - max(a.bbox[0], b.bbox[0])
+        width = a.bbox[2] - a.bbox[0]
+        return (
+            a is not b
+            and len(a.text) < len(b.text)
+            and width > 0
+            and overlap >= 0.8 * width
+            and v_overlap(a.bbox, b.bbox) >= 0.5
+        )
+
+    return [a for a in lines if not any(inside(a, b) for b in lines)]
+
+
 def median_height(lines: list[TextLine]) -> float:
     hs = sorted(height(ln.bbox) for ln in lines if not is_vertical(ln))
     return hs[len(hs) // 2] if hs else 1.0

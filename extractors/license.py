@@ -20,6 +20,7 @@ from extractors.codes import (
     find_codes,
     normalize_code,
     registration_number_valid,
+    repair_credit_code,
 )
 from extractors.dates import find_dates, parse_date
 from extractors.layout import Hit, below, height, right_of
@@ -32,9 +33,10 @@ from extractors.layout_docs import (
     spaced,
     split_label_candidates,
 )
+from extractors.layout_extra import chain_right, row_string, sub_page, text_rows, without_nested
 from extractors.text import compact, normalize
 from models.domain import PageText, TextLine
-from models.enums import DocumentType, FlagCode, Severity
+from models.enums import DocumentType, FlagCode, Severity, TextSource
 
 name = "license"
 document_types = (DocumentType.business_license,)
@@ -43,7 +45,9 @@ document_types = (DocumentType.business_license,)
 # Every label a licence prints in its left column; a value line never starts with one.
 _LABELS = {
     "company_name": ["名称", "企业名称", "单位名称"],
-    "entity_type": ["类型", "主体类型", "组成形式"],
+    "entity_type": ["类型", "主体类型"],
+    # individual businesses (个体工商户) print their 组成形式 (个人经营 / 家庭经营) beside 类型
+    "composition": ["组成形式"],
     "address": ["住所", "营业场所", "经营场所", "主要经营场所", "地址"],
     "legal_representative": ["法定代表人", "负责人", "经营者", "执行事务合伙人", "投资人", "法人代表"],
     "registered_capital": ["注册资本", "注册资金", "出资额", "出资总额"],
@@ -56,6 +60,9 @@ _ALL_LABELS = re.compile(rf"^\s*{any_label([lb for lbs in _LABELS.values() for l
 # A branch or a form of business that is no legal person cannot apply on its own (DOMAIN.md §2).
 _BRANCH = re.compile(r"分公司|分支机构|非法人|分店|办事处")
 _NOT_LEGAL_PERSON = re.compile(r"个体工商户|个人独资|合伙企业|普通合伙|有限合伙")
+_INDIVIDUAL = re.compile(r"个体工商户|个体户")
+# GB 32100: registration department 9 (market regulation), entity type 2 (个体工商户)
+_INDIVIDUAL_CODE = "92"
 _AUTHORITY = re.compile(
     r"[\u4e00-\u9fff]{2,20}(?:市场监督管理局|工商行政管理局|市场监管局|行政审批服务局|行政审批局)"
 )
@@ -94,6 +101,27 @@ def _text_value(min_len: int = 2) -> Callable[[str], str | None]:
 def _date_value(text: str) -> str | None:
     d = parse_date(text)
     return d.isoformat() if d else None
+
+
+def _row_date(pages: list[PageText], field: str) -> tuple[str, Hit] | None:
+    """A date OCR split into boxes after its label (``成立日期`` ``2013年01月`` ``29日``), read on
+    the label's row joined left to right, without the fragments re-read inside a longer box."""
+    rx = re.compile(rf"^\s*{any_label(_LABELS[field])}")
+    for page in pages:
+        lines = without_nested(page.lines)
+        for line in lines:
+            m = rx.match(line.text)
+            if not m:
+                continue
+            rs = row_string(chain_right(lines, line))
+            skip = len(compact(line.text[: m.end()]))
+            found = [f for f in find_dates(rs.text) if f[0] >= skip]
+            if found:
+                start, end, when = found[0]
+                box = rs.bbox(start, end)
+                conf = min(rs.lines[o].confidence for o in set(rs.owners[start:end]))
+                return when.isoformat(), Hit(rs.text[start:end], box, conf * 0.95, page.page)
+    return None
 
 
 def _term_value(text: str) -> str | None:
@@ -167,6 +195,16 @@ def _issue_date(
             if found:
                 start, end, when = found[-1]
                 return when.isoformat(), hit(page, line, start, end)
+        # under the seal OCR splits the date into boxes (``2025年10月`` | ``24日``): read each row
+        # joined, without the fragments re-read inside a longer box
+        for row in text_rows(sub_page(page, without_nested(region))):
+            rs = row_string(row)
+            found = find_dates(rs.text)
+            if found:
+                start, end, when = found[-1]
+                box = rs.bbox(start, end)
+                conf = min(rs.lines[o].confidence for o in set(rs.owners[start:end]))
+                return when.isoformat(), Hit(rs.text[start:end], box, conf * 0.95, page.page)
     return None
 
 
@@ -174,8 +212,10 @@ def extract_license(pages: list[PageText]) -> Extraction:
     """Read a business licence: identity, form, address, capital, dates, scope, authority.
 
     Facts: ``independent_legal_person`` (False for a branch or a form with no legal personality,
-    True when an entity type was read, None when unknown) and ``division`` (characters 3-8 of the
-    credit code, where the company was registered).
+    True when an entity type was read, None when unknown), ``is_individual_business`` (a 个体工商户:
+    its type, its name's suffix, its 组成形式, or a credit code registered as one — characters 1-2
+    ``92``; None when nothing tells) and ``division`` (characters 3-8 of the credit code, where the
+    company was registered).
     """
     ex = Extraction()
 
@@ -195,6 +235,8 @@ def extract_license(pages: list[PageText]) -> Extraction:
         if not found:
             continue
         value, where = normalize_code(found[0]), found[1]
+        if field == "credit_code" and any(p.text_source == TextSource.ocr for p in pages if p.page == where.page):
+            value = repair_credit_code(value)  # OCR confusions the check characters undo
         valid = is_valid(value)
         ex.set_field(field, value, where.page, where.bbox, where.confidence, name, raw=where.text, valid=valid)
         if not valid:
@@ -211,10 +253,11 @@ def extract_license(pages: list[PageText]) -> Extraction:
 
     put("company_name", _read(pages, "company_name", company))
     put("entity_type", _read(pages, "entity_type", _text_value(2)))
+    put("composition", _read(pages, "composition", _text_value(2)))
     put("address", _read(pages, "address", _text_value(4)))
     put("legal_representative", _read(pages, "legal_representative", lambda t: compact(t) or None))
     put("registered_capital", _read(pages, "registered_capital", _capital_value))
-    put("established_date", _read(pages, "established_date", _date_value))
+    put("established_date", _read(pages, "established_date", _date_value) or _row_date(pages, "established_date"))
     put("business_term", _read(pages, "business_term", _term_value))
 
     scope = _read(pages, "business_scope", _text_value(2))
@@ -307,6 +350,20 @@ def _facts(ex: Extraction) -> None:
         ex.facts["independent_legal_person"] = None
     code = ex.fields.get("credit_code")
     reg = ex.fields.get("registration_number")
+    individual = bool(
+        any(_INDIVIDUAL.search(t) for t in texts)
+        or "composition" in ex.fields
+        or (code and credit_code_valid(code.value) and code.value.startswith(_INDIVIDUAL_CODE))
+    )
+    if individual:
+        ex.facts["is_individual_business"] = True
+        if ex.facts["independent_legal_person"] is not False:
+            ex.facts["independent_legal_person"] = False
+            ex.facts["not_legal_person_reason"] = "no_legal_personality"
+    elif entity_type or code:
+        ex.facts["is_individual_business"] = False
+    else:
+        ex.facts["is_individual_business"] = None
     if code:
         ex.facts["division"] = division_of(code.value)
     elif reg and reg.value[:6].isdigit():

@@ -82,3 +82,30 @@ def original_span(offsets: list[int], start: int, end: int) -> tuple[int, int]:
         pos = offsets[start] if start < len(offsets) else (offsets[-1] + 1 if offsets else 0)
         return pos, pos
     return offsets[start], offsets[end - 1] + 1
+
+
+_OPEN, _CLOSE = "(（", ")）"
+# words an organisation's name ends with before a trailing qualifier in brackets: 某某大学(深圳)
+_ORG_END = re.compile(r"(?:公司|大学|学院|医院|研究院|研究所|中心|集团|银行|分行|支行|事务所|店|厂)$")
+
+
+def close_name(name: str) -> str | None:
+    """A party's name whose brackets balance: as it is, or completed when a line or a box cut it
+    inside a trailing qualifier (``某某大学(深圳`` → ``某某大学(深圳)``, the organisation's name
+    ending before the bracket); None for a name cut anywhere else (``某某(厦门``), which cannot be
+    reported."""
+    depth = 0
+    open_at = -1
+    for i, ch in enumerate(name):
+        if ch in _OPEN:
+            depth += 1
+            open_at = i
+        elif ch in _CLOSE:
+            depth -= 1
+            if depth < 0:
+                return None
+    if depth == 0:
+        return name
+    if depth == 1 and _ORG_END.search(name[:open_at]) and len(name) - open_at > 1:
+        return name + _CLOSE[_OPEN.index(name[open_at])]
+    return None

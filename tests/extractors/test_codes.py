@@ -11,6 +11,7 @@ from extractors.codes import (
     normalize_code,
     org_code_check_char,
     registration_number_valid,
+    repair_credit_code,
     tax_id_valid,
 )
 from models.domain import PageText, TextLine
@@ -197,3 +198,19 @@ class TestCodeFindings:
     def test_box_covers_the_code(self) -> None:
         [f] = code_findings(_page("识别号:91120222079642398Y"))
         assert f.bbox == pytest.approx((4 * 20.0, 0.0, 22 * 20.0, 25.0))
+
+
+def test_repair_undoes_ocr_confusions_only_where_the_checks_prove_them() -> None:
+    code = "91320506MA1P3K8B3P"  # valid; B and 8 both in the organisation code
+    assert credit_code_valid(code)
+    assert repair_credit_code(code) == code
+    # letters in the digit-only division, characters outside the alphabet
+    assert repair_credit_code("91320S0GMA1P3K8B3P".replace("G", "6")) == code
+    assert repair_credit_code("913Z0506MA1P3K8B3P".replace("Z", "2")) == code
+    assert repair_credit_code("91320SO6MA1P3K8B3P") == code
+    # one confusable character of the organisation code, both check characters agreeing
+    assert repair_credit_code("91320506MA1P3KBB3P") == code
+    assert repair_credit_code("91320506MA1P3K883P") == code
+    # a wrong character that is no confusion stays as read (its check fails and is reported)
+    assert repair_credit_code("91320506MA1P3K8B3Q") == "91320506MA1P3K8B3Q"
+    assert repair_credit_code("91320506MA1P4K8B3P") == "91320506MA1P4K8B3P"

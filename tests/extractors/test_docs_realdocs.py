@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -67,7 +68,8 @@ def _page_no(path: Path) -> int:
 
 
 def _norm(value: str) -> str:
-    return re.sub(r"\s+", "", value)
+    # as the accuracy benchmark compares: full- and half-width brackets are the same name
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", value))
 
 
 def score(key: str, paths: list[Path]) -> tuple[int, int, list[str]]:
@@ -87,6 +89,14 @@ def score(key: str, paths: list[Path]) -> tuple[int, int, list[str]]:
         right += ok
         if not ok:
             wrong.append(field)
+    entity_type = truth.get("fields", {}).get("entity_type")
+    if truth["document_type"] == "business_license" and entity_type:
+        # an individual business is no independent legal person; the checklist reads this fact
+        total += 1
+        ok = ex.facts.get("is_individual_business") is ("个体工商户" in entity_type)
+        right += ok
+        if not ok:
+            wrong.append("facts.is_individual_business")
     for name, fact in FACTS.items():
         if name in truth:
             total += 1

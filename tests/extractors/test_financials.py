@@ -82,3 +82,36 @@ def test_the_preferred_label_wins_over_a_later_fallback() -> None:
         L("营业收入", 60, 120), L("12,000,000.00", 300, 120),
     ])
     assert extract_financials([p]).fields["revenue"].value == "12000000.00"
+
+
+def _income_statement(title: str, revenue: str, n: int, company: str = "编制单位：苏州某某科技股份有限公司") -> PageText:
+    return page([
+        L(title, 240, 60),
+        L(company, 60, 100), L("单位：元", 480, 100),
+        L("项目", 60, 130), L("附注", 250, 130), L("2023年度", 320, 130), L("2022年度", 450, 130),
+        L("一、营业总收入", 60, 150), L(revenue, 320, 150), L("1,000.00", 450, 150),
+        L("研发费用", 60, 170), L("300.00", 320, 170), L("200.00", 450, 170),
+    ], n)
+
+
+def test_annual_report_takes_the_consolidated_statement_and_says_so() -> None:
+    cover = page([L("苏州某某科技股份有限公司2023年年度报告", 100, 300, h=24)], 1)
+    # the management discussion quotes revenue in its text tables, before the statements
+    discussion = page([L("主要会计数据", 60, 60), L("营业收入", 60, 100), L("9,999.00", 320, 100)], 2)
+    pages = [
+        cover, discussion,
+        _income_statement("合并利润表", "5,000.00", 3, company="编制单位：苏州某某科技股份有限公司"),
+        _income_statement("母公司利润表", "2,000.00", 4),
+    ]
+    ex = extract_financials(pages)
+    assert ex.fields["revenue"].value == "5000.00" and ex.fields["revenue"].page == 3
+    assert ex.facts["figure_statements"]["revenue"] == "consolidated"
+    assert ex.fields["company_name"].value == "苏州某某科技股份有限公司"
+    # without the consolidated statement the parent company's is taken, and named as such
+    ex = extract_financials([cover, discussion, _income_statement("利润表（母公司）", "2,000.00", 4)])
+    assert ex.fields["revenue"].value == "2000.00"
+    assert ex.facts["figure_statements"]["revenue"] == "parent"
+    # a report with no statement page still gives its figure, marked as read outside a statement
+    ex = extract_financials([cover, discussion])
+    assert ex.fields["revenue"].value == "9999.00" and ex.facts["figure_statements"]["revenue"] == "other"
+    assert ex.fields["company_name"].value == "苏州某某科技股份有限公司"

@@ -8,8 +8,8 @@ import pytest
 
 from extractors.base import Extraction
 from extractors.invoice import code_year, extract_invoice, invoice_kind
-from models.domain import PageText
-from models.enums import FlagCode
+from models.domain import PageText, TextLine
+from models.enums import FlagCode, TextSource
 from tests.extractors.invoice_pages import (
     BUYER_NAME,
     BUYER_TAX_ID,
@@ -293,3 +293,109 @@ def test_machine_number_in_its_own_box_is_not_taken_for_the_code() -> None:
     ex = extract_invoice([page.model_copy(update={"lines": lines})])
     assert "invoice_code" not in ex.fields
     assert ex.fields["invoice_number"].value == "01359620"
+
+
+# --- totals by arithmetic when labels are lost ------------------------------------------------------
+
+
+def _without(page: PageText, *texts: str) -> PageText:
+    return page.model_copy(update={"lines": [ln for ln in page.lines if ln.text not in texts]})
+
+
+def _replace(page: PageText, old: str, new: str) -> PageText:
+    return page.model_copy(update={"lines": [
+        ln.model_copy(update={"text": new}) if ln.text == old else ln for ln in page.lines]})
+
+
+def test_digital_invoice_whose_total_label_is_lost_reads_the_totals_that_add_up() -> None:
+    # a large 数电 render: OCR reads 计 but loses 合, so no 合计 row is found
+    ex = extract_invoice([_without(digital_layout(), "合")])
+    v = values(ex)
+    assert (v["amount_total"], v["tax_total"], v["grand_total"]) == ("1000.00", "60.00", "1060.00")
+    assert checks(ex)["amount_plus_tax_equals_total"] is True
+    # the boxes are those of the 合计 row (with ¥), not of the item row above it
+    assert ex.fields["amount_total"].bbox[1] > 500
+
+
+def test_scanned_special_invoice_without_total_labels_reads_totals_of_several_items() -> None:
+    ex = extract_invoice([_without(paper_layout(InvoiceSpec(title="山东增值税专用发票", code="3700191130")), "合", "计")])
+    v = values(ex)
+    assert (v["amount_total"], v["tax_total"]) == ("10500.00", "630.00")
+
+
+def test_unreadable_pretax_total_is_the_printed_figure_that_completes_the_sum() -> None:
+    page = _replace(paper_layout(), "¥10500.00", "¥1O5OO.O0")  # smudged on a scan
+    ex = extract_invoice([_replace(page, "10000.00", "1O000.00")])
+    v = values(ex)
+    assert "amount_total" not in v  # no printed figure equals 11130.00 - 630.00
+    ex = extract_invoice([_replace(paper_layout(InvoiceSpec(items=[Item("*信息技术服务*云服务费", "10500.00", "6%",
+                                                                         "630.00")])), "¥10500.00", "¥1O5OO.O0")])
+    assert values(ex)["amount_total"] == "10500.00"  # the item row's amount completes the sum
+
+
+def test_totals_are_not_guessed_when_two_pairs_add_up() -> None:
+    spec = InvoiceSpec(items=[Item("*信息技术服务*云服务费", "1000.00", "6%", "130.00"),
+                              Item("*信息技术服务*存储", "1100.00", "6%", "30.00")],
+                       amount_total="2100.00", tax_total="160.00", grand_total="1130.00", words="壹仟壹佰叁拾圆整")
+    ex = extract_invoice([_without(paper_layout(spec), "合", "计", "¥2100.00", "¥160.00")])
+    assert "amount_total" not in values(ex) and "tax_total" not in values(ex)
+
+
+def test_grand_total_without_its_label_is_the_figure_the_words_confirm() -> None:
+    # roll and quota invoices: the figure stands alone, only the words carry a label
+    def roll(words: str) -> PageText:
+        page = _replace(paper_layout(), "（小写）¥11130.00", "¥11130.00")
+        return _replace(_replace(page, "价税合计（大写）", "金额（大写）"), "ⓧ壹万壹仟壹佰叁拾圆整", words)
+
+    assert values(extract_invoice([roll("壹万壹仟壹佰叁拾圆整")]))["grand_total"] == "11130.00"
+    assert "grand_total" not in values(extract_invoice([roll("壹万壹仟壹佰叁拾壹圆整")]))
+
+
+def _L(text: str, x: float, y: float, w: float | None = None, h: float = 20) -> TextLine:
+    return TextLine(text=text, bbox=(x, y, x + (w or 18 * len(text)), y + h), confidence=0.97)
+
+
+def test_roll_invoice_names_the_party_in_its_labels() -> None:
+    # 卷票: seller first, both above the item table, the party word inside each label
+    page = PageText(page=1, width=600, height=1200, text_source=TextSource.ocr, lines=[
+        _L("浙江增值税普通发票（卷票）", 100, 40),
+        _L("发票代码：033001900104", 40, 100), _L("发票号码：12345678", 40, 130),
+        _L("销售方名称：杭州某某餐饮管理有限公司", 40, 220), _L(f"纳税人识别号：{SELLER_TAX_ID}", 40, 250),
+        _L("开票日期：2020-05-06", 40, 280),
+        _L(f"购买方名称：{BUYER_NAME}", 40, 310), _L(f"纳税人识别号：{BUYER_TAX_ID}", 40, 340),
+        _L("项目", 40, 380), _L("单价", 200, 380), _L("数量", 300, 380), _L("金额", 420, 380),
+        _L("餐费", 40, 410), _L("120.00", 200, 410), _L("1", 300, 410), _L("120.00", 420, 410),
+        _L("合计金额(小写)：¥120.00", 40, 450), _L("合计金额(大写)：壹佰贰拾圆整", 40, 480),
+    ])
+    v = values(extract_invoice([page]))
+    assert v["invoice_kind"] == "roll"
+    assert v["seller_name"] == "杭州某某餐饮管理有限公司" and v["seller_tax_id"] == SELLER_TAX_ID
+    assert v["buyer_name"] == BUYER_NAME and v["buyer_tax_id"] == BUYER_TAX_ID
+    assert (v["grand_total"], v["grand_total_words"]) == ("120.00", "壹佰贰拾圆整")
+
+
+def test_quota_invoice_value_is_its_denomination() -> None:
+    lines = [
+        _L("山东省济南市通用定额发票", 200, 30), _L("发票联", 330, 60),
+        _L("发票代码 137011920601", 40, 100), _L("发票号码 01234567", 500, 100),
+        _L("壹拾圆", 300, 180, w=200, h=60), _L("¥10.00", 330, 250),
+    ]
+    page = PageText(page=1, width=800, height=400, text_source=TextSource.ocr, lines=lines)
+    ex = extract_invoice([page])
+    v = values(ex)
+    assert v["invoice_kind"] == "quota"
+    assert (v["grand_total"], v["grand_total_words"]) == ("10.00", "壹拾圆")
+    assert ex.fields["grand_total"].bbox == lines[-1].bbox  # the figure, which the words confirm
+    # two denominations on one page (a photo of two tickets): none is taken
+    page = page.model_copy(update={"lines": [*lines, _L("伍圆", 600, 180, w=100, h=60)]})
+    assert "grand_total" not in values(extract_invoice([page]))
+
+
+def test_a_name_cut_inside_its_bracket_is_completed_only_after_an_organisation_word() -> None:
+    for printed, read in (("某某大学(深圳", "某某大学(深圳)"), ("某某大学（深圳）", "某某大学（深圳）"),
+                          ("（某某科技有限公司）", "某某科技有限公司")):
+        v = values(extract_invoice([paper_layout(InvoiceSpec(buyer_name=printed, split_name_label=False))]))
+        assert v["buyer_name"] == read, printed
+    # cut before the organisation's name ends: not reported
+    v = values(extract_invoice([paper_layout(InvoiceSpec(buyer_name="某某（厦门", split_name_label=False))]))
+    assert "buyer_name" not in v

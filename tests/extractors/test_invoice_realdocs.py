@@ -8,6 +8,7 @@ the realdocs ``truth.json`` is present; the lead wires the real pipeline later. 
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -75,6 +76,9 @@ def test_invoice_fields(path: Path) -> None:
     got = {k: v.value for k, v in ex.fields.items()}
     wrong = {k: (truth[k], got.get(k)) for k in INVOICE_FIELDS if k in truth and got.get(k) != truth[k]}
     assert not wrong
+    # what is read must add up: 金额 + 税额 = 价税合计 wherever all three were read
+    if all(k in got for k in ("amount_total", "tax_total", "grand_total")):
+        assert Decimal(got["amount_total"]) + Decimal(got["tax_total"]) == Decimal(got["grand_total"])
 
 
 def test_results_table(capsys: pytest.CaptureFixture[str]) -> None:
