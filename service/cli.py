@@ -111,7 +111,7 @@ def _summary(report: Report, written: list[Path]) -> str:
         lines += ["", f"{sp.since} 以来上云支出：¥{sp.total}（计入 {sp.invoice_count} 张发票）"]
         for inv in sp.invoices:
             if inv.status == "needs_review":
-                lines.append(f"  待复核 第 {'、'.join(map(str, inv.pages))} 页发票 ¥{inv.grand_total or '?'}：{inv.reason}")
+                lines.append(f"  第 {'、'.join(map(str, inv.pages))} 页发票 ¥{inv.grand_total or '?'}：{inv.reason}")
     if report.errors:
         lines += ["", "无法读取："]
         for e in report.errors:

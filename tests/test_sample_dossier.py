@@ -222,3 +222,13 @@ def test_a_recheck_is_served_from_the_ocr_cache(run: tuple[Path, int, Path]) -> 
     assert fresh._rapid is None
     first = Report.model_validate_json((run[0] / "report.json").read_text(encoding="utf-8"))
     assert [(s.arc_text, s.arc_hidden) for s in outcome.report.seals] == [(s.arc_text, s.arc_hidden) for s in first.seals]
+
+
+def test_the_markdown_report_has_no_english_sentence(run: tuple[Path, int, Path]) -> None:
+    from tests.reports.english import english_sentences
+
+    md = (run[0] / "report.md").read_text(encoding="utf-8")
+    assert english_sentences(md) == []
+    # the spending table says why in Chinese, the status code beside the word
+    assert "| 待复核 `needs_review` | 待人工复核，暂不计入：价税合计大写与小写不一致 |" in md
+    assert "| 计入 `counted` | 计入 |" in md
