@@ -261,9 +261,8 @@ def annex_evidence(pack: RulePack, documents: list[Document], pages: list[PageTe
     for doc in proving:
         if doc.document_type == DocumentType.cloud_console and doc.facts.get("public_cloud") is False:
             continue  # a private console does not prove public-cloud use; it is flagged instead
-        buyer = doc.value("buyer_name")
-        if applicant and applicant.name and buyer and not same_party(buyer, applicant.name):
-            continue  # an invoice to someone else proves nothing about the applicant
+        if applicant and applicant.name and not _concerns(doc, applicant.name):
+            continue  # an invoice to someone else, a contract between others: nothing about the applicant
         doc_pages = [by_page[n] for n in doc.pages if n in by_page]
         named: dict[int, set[str]] = {}  # page -> domains its product names prove
         for match in match_products(doc_pages):
@@ -305,6 +304,15 @@ def annex_evidence(pack: RulePack, documents: list[Document], pages: list[PageTe
             row.source = "申请表附表自报（成效类，需人工判断）"
         rows.append(row)
     return rows
+
+
+def _concerns(doc: Document, applicant: str) -> bool:
+    """False when the document names its buyer or both contract parties and the applicant is none of them."""
+    buyer = doc.value("buyer_name")
+    if buyer:
+        return same_party(buyer, applicant)
+    parties = [p for p in (doc.value("party_a"), doc.value("party_b")) if p]
+    return len(parties) < 2 or any(same_party(p, applicant) for p in parties)
 
 
 def _key(domain: str) -> str:

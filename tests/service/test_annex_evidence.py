@@ -59,3 +59,12 @@ def test_claims_are_carried_and_an_outcome_row_is_the_applicants_claim() -> None
     effect = rows["成本下降"]
     assert (effect.on_cloud, effect.pages, effect.basis) == (True, [9, 11], "claimed") and "人工判断" in effect.source
     assert rows["数据可视化"].claimed is None and not rows["数据可视化"].on_cloud
+
+
+def test_a_contract_between_others_proves_nothing_for_the_applicant() -> None:
+    others = doc(T.contract, [5], title="软件开发合同", party_a="济南别家有限公司", party_b="济南明湖数码软件有限公司")
+    rows = annex([others], [page(5, "软件开发合同", "云服务器ECS")])
+    assert not any(r.on_cloud for r in rows.values())
+    ours = doc(T.contract, [5], title="软件开发合同", party_a=APPLICANT, party_b="济南明湖数码软件有限公司")
+    rows = annex([ours], [page(5, "软件开发合同", "云服务器ECS")])
+    assert rows["应用软件"].on_cloud and rows["计算资源"].on_cloud
