@@ -9,9 +9,13 @@ Matching works on single lines:
 * CJK aliases and mixed aliases match exactly with spaCy's ``PhraseMatcher`` over the character
   tokens of ``spacy.blank("zh")`` (case-insensitive, spaces ignored);
 * a Latin alias (``ECS``, ``OSS``) only counts as a whole word: ``ECS`` inside ``SECS`` does not;
-* CJK aliases of five or more characters also match with one OCR slip (``云服务嚣``) via rapidfuzz.
+* CJK aliases of five or more characters also match with one OCR slip (``应用防火墒``) via rapidfuzz.
   Shorter ones must match exactly: ``云服务费`` is one character from ``云服务器`` and means something
-  else.
+  else. Nor is a difference a slip when the character read instead makes another word of the
+  lexicon's vocabulary: ``运维管理系统`` is not ``运输管理系统`` misread.
+
+``wording`` rules prove annex domains from what a contract, deployment statement or console says
+rather than from a product's name (a software development contract → 应用软件).
 """
 
 from __future__ import annotations
@@ -62,6 +66,35 @@ class PrivateCues(BaseModel):
     weak: list[str]
 
 
+class WordingRule(BaseModel):
+    """Proof of annex domains from wording: a document title, or a line beside a product of ``with``."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    domains: list[str]
+    document_types: list[str]
+    title: str | None = None
+    line: str | None = None
+    with_domains: list[str] = Field(default_factory=list, alias="with")
+
+    @model_validator(mode="after")
+    def _one_pattern(self) -> WordingRule:
+        if (self.title is None) == (self.line is None):
+            raise ValueError(f"wording rule for {self.domains}: give exactly one of title and line")
+        if self.line is not None and not self.with_domains:
+            raise ValueError(f"wording rule for {self.domains}: a line rule needs `with` domains")
+        re.compile(self.title or self.line or "")
+        return self
+
+    def matches_title(self, title: str | None) -> bool:
+        """The document's title says what the rule looks for."""
+        return bool(self.title and title and re.search(self.title, title, re.IGNORECASE))
+
+    def find_in_line(self, text: str) -> re.Match[str] | None:
+        """Where the rule's line pattern occurs in ``text``."""
+        return re.search(self.line, text, re.IGNORECASE) if self.line else None
+
+
 class AnnexTable(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -79,6 +112,7 @@ class Lexicon(BaseModel):
     vendors: list[Vendor]
     private_cues: PrivateCues
     products: list[Product]
+    wording: list[WordingRule] = Field(default_factory=list)
     annex: list[AnnexDomain] = Field(default_factory=list)
 
     @model_validator(mode="after")
@@ -98,6 +132,10 @@ class Lexicon(BaseModel):
                 if key in seen and seen[key] != product.name:
                     raise ValueError(f"alias {alias!r} of {product.name!r} already belongs to {seen[key]!r}")
                 seen[key] = product.name
+        for rule in self.wording:
+            unknown = [d for d in rule.domains + rule.with_domains if d not in domains]
+            if domains and unknown:
+                raise ValueError(f"wording rule {rule.title or rule.line!r}: unknown annex domains {unknown}")
         for pattern in [p for v in self.vendors for p in v.instance_id_patterns + v.region_patterns] + [
             *self.private_cues.strong,
             *self.private_cues.weak,
@@ -169,6 +207,11 @@ def annex_rows() -> list[tuple[str, str, str]]:
     return [(r.category, r.subcategory, r.domain) for r in load_lexicon().annex]
 
 
+def wording_rules() -> list[WordingRule]:
+    """The rules that prove annex domains from wording, in file order."""
+    return list(load_lexicon().wording)
+
+
 def domains_for(product: str) -> list[str]:
     """Annex domains a product (canonical name or alias) proves; empty for an unknown product."""
     found = load_lexicon().product(product)
@@ -186,10 +229,45 @@ class _Span:
     confidence: float
 
 
+def _cjk_bigrams(terms: list[str]) -> frozenset[str]:
+    out = set()
+    for term in terms:
+        key = _alias_key(term)
+        out.update(key[i : i + 2] for i in range(len(key) - 1) if not key[i].isascii() and not key[i + 1].isascii())
+    return frozenset(out)
+
+
+@lru_cache(maxsize=1)
+def vocabulary_bigrams() -> frozenset[str]:
+    """Two-character words of the lexicon's own vocabulary: every alias, vendor name and annex domain.
+
+    A one-character difference that makes one of these (运输 → 运维) is another word, not an OCR slip.
+    """
+    lex = load_lexicon()
+    terms = [a for p in lex.products for a in p.aliases] + [a for v in lex.vendors for a in v.aliases]
+    return _cjk_bigrams(terms + [row.domain for row in lex.annex])
+
+
+def _is_slip(window: str, alias: str, vocabulary: frozenset[str]) -> bool:
+    """``window`` differs from ``alias`` by one substituted character that reads as an OCR slip.
+
+    The character the text has instead must not form, with a neighbour, a word of the vocabulary
+    that the alias does not contain: 运维管理系统 is not a misreading of 运输管理系统.
+    """
+    diff = [i for i, (a, b) in enumerate(zip(window, alias, strict=True)) if a != b]
+    if len(diff) != 1:
+        return False
+    i = diff[0]
+    own = _cjk_bigrams([alias])
+    around = [window[j : j + 2] for j in (i - 1, i) if j >= 0 and j + 2 <= len(window)]
+    return not any(bigram in vocabulary and bigram not in own for bigram in around)
+
+
 class _AliasMatcher:
     """Finds aliases (each mapped to a key) in a line of text."""
 
-    def __init__(self, aliases: dict[str, str]):
+    def __init__(self, aliases: dict[str, str], vocabulary: frozenset[str] = frozenset()):
+        self._vocabulary = vocabulary
         import spacy
         from spacy.matcher import PhraseMatcher
 
@@ -235,6 +313,8 @@ class _AliasMatcher:
                 window = squeezed[i : i + n]
                 if window == alias or Levenshtein.distance(window, alias, score_cutoff=1) > 1:
                     continue
+                if not _is_slip(window, alias, self._vocabulary):
+                    continue
                 o_start, o_end = chars[i][1], chars[i + n - 1][1] + 1
                 spans.append(_Span(key, o_start, o_end, FUZZY_CONFIDENCE))
         return _longest_first(spans)
@@ -257,7 +337,7 @@ def _product_matcher() -> _AliasMatcher:
     for product in lex.products:
         for alias in product.aliases:
             aliases.setdefault(alias, product.name)
-    return _AliasMatcher(aliases)
+    return _AliasMatcher(aliases, vocabulary_bigrams())
 
 
 @lru_cache(maxsize=1)
@@ -265,7 +345,7 @@ def _vendor_matcher() -> tuple[_AliasMatcher, _AliasMatcher]:
     lex = load_lexicon()
     names = {alias: v.id for v in lex.vendors for alias in v.aliases}
     cues = {cue: v.id for v in lex.vendors for cue in v.console_cues}
-    return _AliasMatcher(names), _AliasMatcher(cues)
+    return _AliasMatcher(names, vocabulary_bigrams()), _AliasMatcher(cues, vocabulary_bigrams())
 
 
 def _line_spans(pages: list[PageText], matcher: _AliasMatcher) -> list[tuple[PageText, TextLine, _Span]]:

@@ -10,9 +10,9 @@ from __future__ import annotations
 import hashlib
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from models.enums import (
     DocumentType,
@@ -233,7 +233,12 @@ class RiskFlag(BaseModel):
         return self.model_copy(update={"id": stable_id("r", self.code, self.pages, sorted(self.values.items()))})
 
 
+SpendingStatus = Literal["counted", "excluded", "needs_review"]
+
+
 class SpendingInvoice(BaseModel):
+    """One invoice of the dossier and whether its amount counts towards the cloud spending."""
+
     document_id: str
     pages: list[int]
     invoice_key: str | None
@@ -241,15 +246,30 @@ class SpendingInvoice(BaseModel):
     grand_total: str | None
     seller_name: str | None
     counted: bool
-    reason: str
+    # counted; excluded (duplicate, before the cut-off, another buyer); needs_review (the amount is
+    # not unambiguous: 大写 ≠ 小写, arithmetic that does not hold, a total or date not read)
+    status: SpendingStatus = "counted"
+    reason: str  # in Chinese, for the reviewer
+
+    @model_validator(mode="before")
+    @classmethod
+    def _status_from_counted(cls, data: Any) -> Any:
+        # reports written before ``status`` existed say only whether the invoice counted
+        if isinstance(data, dict) and "status" not in data and data.get("counted") is False:
+            data = {**data, "status": "excluded"}
+        return data
 
 
 class Spending(BaseModel):
+    """Cloud spending since the programme's cut-off: counted invoices only, each once."""
+
     since: str
     total: str
     invoice_count: int
     by_seller: dict[str, str] = Field(default_factory=dict)
     invoices: list[SpendingInvoice] = Field(default_factory=list)
+    needs_review_count: int = 0  # invoices left out because their amount must be confirmed by hand
+    needs_review_total: str = "0.00"  # the grand totals as printed in figures on those invoices
 
 
 class AnnexRow(BaseModel):
@@ -258,10 +278,15 @@ class AnnexRow(BaseModel):
     category: str
     subcategory: str
     domain: str
-    on_cloud: bool
+    on_cloud: bool  # proven by the dossier (for 上云成效 rows: claimed by the applicant, see basis)
     pages: list[int] = Field(default_factory=list)
     evidence: list[str] = Field(default_factory=list)
     source: str = ""  # what proved it, in words
+    # proven: a product or wording in the evidence; claimed: an outcome row (上云成效) the applicant
+    # marked, which no document can prove, taken from its annex for a person to judge; none
+    basis: Literal["proven", "claimed", "none"] = "none"
+    claimed: bool | None = None  # the applicant marked the row in its annex (None: annex not read)
+    claimed_pages: list[int] = Field(default_factory=list)  # the pages its annex cites as proof
 
 
 class ReportError(BaseModel):

@@ -288,7 +288,12 @@ def build_truth(ds: Dossier, pm: dict[str, list[int]], annex: list[dict[str, Any
     order = ["date_before_cutoff", "credit_code_invalid", "invoice_amount_words_mismatch", "buyer_not_applicant",
              "contract_lacks_cloud_wording"]
     flags.sort(key=lambda fl: (order.index(fl["code"]) if fl["code"] in order else 99, fl["file"]))
-    counted = [inv for inv in ds.invoices if inv.issue_date >= CUTOFF and inv.buyer.name == a.name]
+    # an eligible invoice counts only when its amount is unambiguous; one whose 大写 differs from its
+    # 小写 (or whose arithmetic fails) waits for a reviewer instead (issue 9)
+    eligible = [inv for inv in ds.invoices if inv.issue_date >= CUTOFF and inv.buyer.name == a.name]
+    ambiguous = {"invoice_amount_words_mismatch", "invoice_arithmetic_mismatch"}
+    counted = [inv for inv in eligible if not ambiguous & set(inv.defects)]
+    review = [inv for inv in eligible if ambiguous & set(inv.defects)]
     total = sum((inv.grand_total for inv in counted), start=counted[0].grand_total * 0)
     return {
         "programme": PROGRAMME,
@@ -318,6 +323,7 @@ def build_truth(ds: Dossier, pm: dict[str, list[int]], annex: list[dict[str, Any
             "total": fmt_money(total),
             "invoice_count": len(counted),
             "invoices": [inv.file for inv in counted],
+            "needs_review": [inv.file for inv in review],
         },
     }
 

@@ -89,13 +89,20 @@ def independent(dossier: Dossier, params: dict[str, Any]) -> Outcome:
 def spending(dossier: Dossier, params: dict[str, Any]) -> Outcome:
     s = dossier.spending
     invoices = dossier.of_type(DocumentType.vat_invoice)
-    counted = [r for r in s.invoices if r.counted]
+    counted = [r for r in s.invoices if r.status == "counted"]
+    review = [r for r in s.invoices if r.status == "needs_review"]
+    # an invoice whose amount is in doubt is named, so no one reads the total as the whole story
+    held = "；".join(f"第 {_page_list(r.pages)} 页发票{r.reason}" for r in review)
     if counted:
         pages = sorted({p for r in counted for p in r.pages})
-        return Status.met, pages, [], f"{s.since} 以来计入上云支出 ¥{s.total}（{len(counted)} 张发票）"
+        note = f"；另有 {len(review)} 张发票金额待人工复核、未计入（{held}）" if review else ""
+        return Status.met, pages, [], f"{s.since} 以来计入上云支出 ¥{s.total}（{len(counted)} 张发票）{note}"
     if not invoices:
         return Status.missing, [], [], "未发现发票，无法证明实际产生上云支出"
-    reasons = "；".join(f"第{r.pages[0]}页：{r.reason}" for r in s.invoices)
+    if review:
+        pages = sorted({p for r in review for p in r.pages})
+        return Status.needs_review, pages, [], f"没有金额无疑义的 {s.since} 以后的上云发票，{held}"
+    reasons = "；".join(f"第 {_page_list(r.pages)} 页：{r.reason}" for r in s.invoices)
     return Status.failed, _pages(invoices), [], f"没有可计入的 {s.since} 以后的上云支出（{reasons}）"
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from models.domain import Report
 from models.enums import Status
 from service import rulepacks
-from service.reports import FORMATS, render, write_report
+from service.reports import FORMATS, SEVERITY_LABELS, render, write_report
 from service.settings import Settings
 
 EXIT_OK, EXIT_INPUT, EXIT_USAGE = 0, 1, 2
@@ -33,6 +33,7 @@ STATUS_MARK = {
     Status.needs_review: "? 需复核",
     Status.not_applicable: "- 不适用",
 }
+STAGE_LABELS = {"reading": "正在读取"}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -79,7 +80,7 @@ def _progress(quiet: bool):  # type: ignore[no-untyped-def]
     console = Console(stderr=True)
 
     def show(stage: str, done: int, total: int) -> None:
-        console.print(f"[dim]{stage} page {done}…[/dim]", end="\r")
+        console.print(f"[dim]{STAGE_LABELS.get(stage, stage)}第 {done} 页…[/dim]", end="\r")
 
     return show
 
@@ -96,21 +97,26 @@ def _summary(report: Report, written: list[Path]) -> str:
         "检查清单：",
     ]
     for r in report.checklist:
-        pages = f" [第 {', '.join(map(str, r.pages))} 页]" if r.pages else ""
+        pages = f" [第 {'、'.join(map(str, r.pages))} 页]" if r.pages else ""
         lines.append(f"  {STATUS_MARK[r.status]:<8} {r.title}{pages}")
         if r.status in (Status.missing, Status.failed, Status.needs_review):
             lines.append(f"           {r.reason}")
     if report.risk_flags:
         lines += ["", "风险提示："]
         for f in report.risk_flags:
-            lines.append(f"  [{f.severity}] {f.code} 第 {', '.join(map(str, f.pages))} 页：{f.message}")
-    if report.spending.since:  # programmes without a spending cut-off (Zhengzhou, double soft) have none
-        lines += ["", f"{report.spending.since} 以来上云支出：¥{report.spending.total}（{report.spending.invoice_count} 张发票）"]
+            pages = f" 第 {'、'.join(map(str, f.pages))} 页" if f.pages else ""
+            lines.append(f"  [{SEVERITY_LABELS[f.severity]} {f.severity}] {f.code}{pages}：{f.message}")
+    sp = report.spending
+    if sp.since:  # programmes without a spending cut-off (Zhengzhou, double soft) have none
+        lines += ["", f"{sp.since} 以来上云支出：¥{sp.total}（计入 {sp.invoice_count} 张发票）"]
+        for inv in sp.invoices:
+            if inv.status == "needs_review":
+                lines.append(f"  第 {'、'.join(map(str, inv.pages))} 页发票 ¥{inv.grand_total or '?'}：{inv.reason}")
     if report.errors:
         lines += ["", "无法读取："]
         for e in report.errors:
             where = f"{e.file or ''}" + (f" 第 {e.page} 页" if e.page else "")
-            lines.append(f"  {where}: {e.code} — {e.message}")
+            lines.append(f"  {where}：{e.code} — {e.message}")
     if written:
         lines += ["", "报告：", *[f"  {p}" for p in written]]
     return "\n".join(lines)

@@ -86,14 +86,14 @@ def _read_zip(name: str, data: bytes, settings: Settings, errors: list[ReportErr
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile as exc:
-        errors.append(_err(ErrorCode.corrupt_file, f"not a readable zip archive: {exc}", name))
+        errors.append(_err(ErrorCode.corrupt_file, f"不是可读取的 zip 压缩包：{exc}", name))
         return []
     infos = [i for i in archive.infolist() if not i.is_dir()]
     if len(infos) > settings.max_archive_members:
         errors.append(_err(
             ErrorCode.archive_too_large,
-            f"the archive holds {len(infos)} files, more than the limit of {settings.max_archive_members}; "
-            "split it, or raise EVIDENCE_MAX_ARCHIVE_MEMBERS",
+            f"压缩包内有 {len(infos)} 个文件，超过上限 {settings.max_archive_members} 个；"
+            "请拆分后提交，或调高 `EVIDENCE_MAX_ARCHIVE_MEMBERS`",
             name,
         ))
         return []
@@ -101,8 +101,8 @@ def _read_zip(name: str, data: bytes, settings: Settings, errors: list[ReportErr
     if total > settings.max_archive_mb * 1024 * 1024:
         errors.append(_err(
             ErrorCode.archive_too_large,
-            f"the archive unpacks to {total / 1e6:.0f} MB, more than the limit of {settings.max_archive_mb} MB; "
-            "split it, or raise EVIDENCE_MAX_ARCHIVE_MB",
+            f"压缩包解压后约 {total / 1e6:.0f} MB，超过上限 {settings.max_archive_mb} MB；"
+            "请拆分后提交，或调高 `EVIDENCE_MAX_ARCHIVE_MB`",
             name,
         ))
         return []
@@ -111,7 +111,7 @@ def _read_zip(name: str, data: bytes, settings: Settings, errors: list[ReportErr
         member = _fix_zip_name(info)
         parts = PurePosixPath(member.replace("\\", "/")).parts
         if member.startswith(("/", "\\")) or ".." in parts or (parts and ":" in parts[0]):
-            errors.append(_err(ErrorCode.unsafe_archive_member, f"skipped archive member with an unsafe path: {member!r}", name))
+            errors.append(_err(ErrorCode.unsafe_archive_member, f"已跳过路径不安全的压缩包成员：{member!r}", name))
             continue
         if any(_JUNK.search(p) for p in parts):
             continue
@@ -121,7 +121,7 @@ def _read_zip(name: str, data: bytes, settings: Settings, errors: list[ReportErr
         display = f"{name}/{member}"
         suffix = PurePosixPath(member).suffix.lower()
         if suffix not in DOCUMENT_SUFFIXES | ARCHIVE_SUFFIXES:
-            errors.append(_err(ErrorCode.unsupported_format, f"not a document type we read ({suffix or 'no extension'})", display))
+            errors.append(_err(ErrorCode.unsupported_format, f"不是可读取的材料格式（{suffix or '无扩展名'}）", display))
             continue
         if info.file_size > settings.max_file_mb * 1024 * 1024:
             errors.append(_err(ErrorCode.file_too_large, _too_large(info.file_size, settings), display))
@@ -129,7 +129,7 @@ def _read_zip(name: str, data: bytes, settings: Settings, errors: list[ReportErr
         try:
             payload = archive.read(info)
         except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError) as exc:
-            errors.append(_err(ErrorCode.corrupt_file, f"could not unpack: {exc}", display))
+            errors.append(_err(ErrorCode.corrupt_file, f"无法解压：{exc}", display))
             continue
         if suffix in ARCHIVE_SUFFIXES:
             out.extend(_read_zip(display, payload, settings, errors))
@@ -140,8 +140,8 @@ def _read_zip(name: str, data: bytes, settings: Settings, errors: list[ReportErr
 
 def _too_large(size: int, settings: Settings) -> str:
     return (
-        f"the file is {size / 1e6:.0f} MB, more than the limit of {settings.max_file_mb} MB; "
-        "split or compress it, or raise EVIDENCE_MAX_FILE_MB"
+        f"文件约 {size / 1e6:.0f} MB，超过上限 {settings.max_file_mb} MB；"
+        "请拆分或压缩后提交，或调高 `EVIDENCE_MAX_FILE_MB`"
     )
 
 
@@ -155,7 +155,7 @@ def collect_files(paths: list[Path], settings: Settings) -> tuple[list[SourceFil
     files: list[SourceFile] = []
     for path in paths:
         if not path.exists():
-            errors.append(_err(ErrorCode.file_not_found, f"no such file or folder: {path}", str(path)))
+            errors.append(_err(ErrorCode.file_not_found, f"找不到文件或文件夹：{path}", str(path)))
             continue
         if path.is_dir():
             entries = [p for p in path.rglob("*") if p.is_file() and not any(_JUNK.search(part) for part in p.relative_to(path).parts)]
@@ -169,8 +169,8 @@ def collect_files(paths: list[Path], settings: Settings) -> tuple[list[SourceFil
 def _read_one(path: Path, display: str, settings: Settings, errors: list[ReportError]) -> list[SourceFile]:
     suffix = path.suffix.lower()
     if suffix not in DOCUMENT_SUFFIXES | ARCHIVE_SUFFIXES:
-        errors.append(_err(ErrorCode.unsupported_format, f"not a document type we read ({suffix or 'no extension'}); "
-                           "give PDF, OFD, JPG, PNG, TIFF, BMP, WebP or a zip of them", display))
+        errors.append(_err(ErrorCode.unsupported_format, f"不是可读取的材料格式（{suffix or '无扩展名'}）；"
+                           "请提交 PDF、OFD、JPG、PNG、TIFF、BMP、WebP 文件或它们的 zip 压缩包", display))
         return []
     size = path.stat().st_size
     if size > settings.max_file_mb * 1024 * 1024:
@@ -179,7 +179,7 @@ def _read_one(path: Path, display: str, settings: Settings, errors: list[ReportE
     try:
         data = path.read_bytes()
     except OSError as exc:
-        errors.append(_err(ErrorCode.corrupt_file, f"could not read the file: {exc.strerror}", display))
+        errors.append(_err(ErrorCode.corrupt_file, f"无法读取文件：{exc.strerror}", display))
         return []
     if suffix in ARCHIVE_SUFFIXES:
         return _read_zip(display, data, settings, errors)
@@ -216,21 +216,21 @@ def _image_pages(source: SourceFile, settings: Settings) -> Iterator[RawPage | R
         img = Image.open(io.BytesIO(source.data))
         img.size  # noqa: B018 - forces the header to be parsed
     except (UnidentifiedImageError, OSError, ValueError) as exc:
-        yield _err(ErrorCode.corrupt_file, f"not a readable image: {exc}", source.name)
+        yield _err(ErrorCode.corrupt_file, f"不是可读取的图片：{exc}", source.name)
         return
     for index, frame in enumerate(ImageSequence.Iterator(img), start=1):
         w, h = frame.size
         if w * h > limit:
             yield _err(ErrorCode.image_too_large,
-                       f"the image is {w}x{h} pixels ({w * h / 1e6:.0f} MP), over the limit of "
-                       f"{settings.max_image_megapixels} MP; scan at 300 dpi or less, or raise EVIDENCE_MAX_IMAGE_MEGAPIXELS",
+                       f"图片为 {w}×{h} 像素（约 {w * h / 1e6:.0f} 百万像素），超过上限 "
+                       f"{settings.max_image_megapixels} 百万像素；请以不高于 300 dpi 扫描，或调高 `EVIDENCE_MAX_IMAGE_MEGAPIXELS`",
                        source.name, index)
             continue
         try:
             upright = ImageOps.exif_transpose(frame.copy()) if index == 1 else frame.copy()
             bgr = pil_to_bgr(upright)
         except (OSError, ValueError, SyntaxError) as exc:
-            yield _err(ErrorCode.corrupt_page, f"page {index} of the image could not be decoded: {exc}", source.name, index)
+            yield _err(ErrorCode.corrupt_page, f"图片第 {index} 页无法解码：{exc}", source.name, index)
             continue
         yield RawPage(file=source.name, file_page=index, kind="image", width=float(bgr.shape[1]),
                       height=float(bgr.shape[0]), image=bgr)
@@ -248,9 +248,9 @@ def _pdf_pages(source: SourceFile, settings: Settings) -> Iterator[RawPage | Rep
     except pdfium.PdfiumError as exc:
         text = str(exc).lower()
         if "password" in text:
-            yield _err(ErrorCode.encrypted_pdf, "the PDF is password-protected; submit an unprotected copy", source.name)
+            yield _err(ErrorCode.encrypted_pdf, "PDF 文件设有密码保护，请提交未加密的副本", source.name)
         else:
-            yield _err(ErrorCode.corrupt_file, f"not a readable PDF: {exc}", source.name)
+            yield _err(ErrorCode.corrupt_file, f"不是可读取的 PDF 文件：{exc}", source.name)
         return
     try:
         plumber = pdfplumber.open(io.BytesIO(source.data))
@@ -266,7 +266,7 @@ def _pdf_pages(source: SourceFile, settings: Settings) -> Iterator[RawPage | Rep
                 page = document[index]
                 width, height = page.get_size()
             except Exception as exc:  # noqa: BLE001 - pdfium errors for one broken page
-                yield _err(ErrorCode.corrupt_page, f"page {index + 1} could not be read: {exc}", source.name, index + 1)
+                yield _err(ErrorCode.corrupt_page, f"第 {index + 1} 页无法读取：{exc}", source.name, index + 1)
                 continue
             layer: TextLayer | None = None
             if index < len(plumber_pages):
@@ -284,7 +284,7 @@ def _pdf_pages(source: SourceFile, settings: Settings) -> Iterator[RawPage | Rep
                 try:
                     raw.image, raw.image_scale = render_pdf_page(raw, settings.preview_dpi, settings)
                 except Exception as exc:  # noqa: BLE001 - pdfium errors for one broken page
-                    yield _err(ErrorCode.corrupt_page, f"page {index + 1} could not be rendered: {exc}",
+                    yield _err(ErrorCode.corrupt_page, f"第 {index + 1} 页无法渲染为图像：{exc}",
                                source.name, index + 1)
                     continue
             yield raw
@@ -343,7 +343,7 @@ def _ofd_pages(source: SourceFile) -> Iterator[RawPage | ReportError]:
         doc_path = PurePosixPath(doc_root.text.lstrip("/"))
         document = ET.fromstring(archive.read(str(doc_path)))
     except (zipfile.BadZipFile, KeyError, ET.ParseError, ValueError) as exc:
-        yield _err(ErrorCode.corrupt_file, f"not a readable OFD file: {exc}", source.name)
+        yield _err(ErrorCode.corrupt_file, f"不是可读取的 OFD 文件：{exc}", source.name)
         return
     base = doc_path.parent
     default_area = _box(document.findtext(".//ofd:CommonData/ofd:PageArea/ofd:PhysicalBox", namespaces=_OFD_NS))
@@ -363,7 +363,7 @@ def _ofd_pages(source: SourceFile) -> Iterator[RawPage | ReportError]:
                 if tpl_path and tpl_path in names:
                     lines = _ofd_text_lines(archive.read(tpl_path)) + lines
         except (KeyError, ET.ParseError) as exc:
-            yield _err(ErrorCode.corrupt_page, f"OFD page {index} could not be read: {exc}", source.name, index)
+            yield _err(ErrorCode.corrupt_page, f"OFD 文件第 {index} 页无法读取：{exc}", source.name, index)
             continue
         width, height = ((area[2], area[3]) if area else (210.0, 297.0))
         lines.sort(key=lambda ln: (round(ln.bbox[1]), ln.bbox[0]))

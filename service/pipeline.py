@@ -103,7 +103,7 @@ def _read_text(raw: RawPage, number: int, engine: Callable[[], OcrEngine], cache
         return _Page(info, PageText(page=number, width=raw.width, height=raw.height, lines=layer.lines,
                                     text_source=TextSource.text_layer), raw.image, raw.image_scale)
     if raw.kind == "pdf" and layer is not None and layer.problem:
-        info.notes.append(f"text layer not used: {layer.problem}; page read by OCR")
+        info.notes.append(f"未使用文本层（{layer.problem}），本页改用 OCR 识别")
         flags.append(RiskFlag(
             code=FlagCode.text_layer_unreadable, severity=Severity.low, pages=[number],
             message=f"第 {number} 页（{raw.file}）的文字层无法解码（{layer.problem}），已改用 OCR 识别",
@@ -115,7 +115,7 @@ def _read_text(raw: RawPage, number: int, engine: Callable[[], OcrEngine], cache
             image, _ = render_pdf_page(raw, settings.ocr_dpi, settings)
         except Exception as exc:  # noqa: BLE001 - pdfium errors for one broken page
             errors.append(ReportError(file=raw.file, page=raw.file_page, code=ErrorCode.corrupt_page,
-                                      message=f"page {raw.file_page} could not be rendered: {exc}"))
+                                      message=f"第 {raw.file_page} 页无法渲染为图像：{exc}"))
             return _Page(info, PageText(page=number, width=raw.width, height=raw.height), None, 1.0)
     assert image is not None
     info.image_sha256 = image_hash(image)
@@ -124,7 +124,7 @@ def _read_text(raw: RawPage, number: int, engine: Callable[[], OcrEngine], cache
     except Exception as exc:  # noqa: BLE001 - one page's OCR failure must not end the dossier
         log.exception("OCR failed on page %s", number)
         errors.append(ReportError(file=raw.file, page=raw.file_page, code=ErrorCode.ocr_failed,
-                                  message=f"OCR failed on this page: {exc}"))
+                                  message=f"本页 OCR 识别失败：{exc}"))
         return _Page(info, PageText(page=number, width=raw.width, height=raw.height), raw.image, raw.image_scale)
     upright = upright_image(image, reading.rotation, reading.skew)
     info.width, info.height = float(reading.width), float(reading.height)
@@ -143,7 +143,7 @@ def _image_findings(page: _Page, errors: list[ReportError]) -> list[Finding]:
         except Exception as exc:  # noqa: BLE001 - an extractor bug is reported, the run goes on
             log.exception("image extractor %s failed on page %s", name, page.info.page)
             errors.append(ReportError(file=page.info.file, page=page.info.file_page, code=ErrorCode.extractor_failed,
-                                      message=f"extractor {name} failed on page {page.info.page}: {exc!r}"))
+                                      message=f"识别程序 `{name}` 在第 {page.info.page} 页出错：{exc!r}"))
     return out
 
 
@@ -154,7 +154,7 @@ def _run_extractor(fn: Callable[..., object], arg: object, where: str, errors: l
     except Exception as exc:  # noqa: BLE001 - an extractor bug is reported, the run goes on
         log.exception("extractor %s failed on %s", getattr(fn, "__name__", fn), where)
         errors.append(ReportError(file=file, page=page, code=ErrorCode.extractor_failed,
-                                  message=f"extractor {getattr(fn, '__module__', '?')} failed on {where}: {exc!r}"))
+                                  message=f"识别程序 `{getattr(fn, '__module__', '?')}` 在 {where} 出错：{exc!r}"))
         return None
 
 
@@ -198,8 +198,8 @@ def check_dossier(paths: list[Path], options: CheckOptions, settings: Settings, 
         for raw in iter_pages(source, settings):
             if number >= settings.max_pages:
                 errors.append(ReportError(file=source.name, page=None, code=ErrorCode.too_many_pages,
-                                          message=f"the dossier has more than {settings.max_pages} pages; the rest was not "
-                                                  "checked. Split it, or raise EVIDENCE_MAX_PAGES"))
+                                          message=f"申报材料超过 {settings.max_pages} 页，其余页面未检查；"
+                                                  "请拆分后提交，或调高 `EVIDENCE_MAX_PAGES`"))
                 break
             if isinstance(raw, ReportError):
                 errors.append(raw)
@@ -228,21 +228,21 @@ def check_dossier(paths: list[Path], options: CheckOptions, settings: Settings, 
         if number >= settings.max_pages:
             break
     if not pages and not errors:
-        errors.append(ReportError(file=None, code=ErrorCode.empty_dossier, message="no pages found in the input"))
+        errors.append(ReportError(file=None, code=ErrorCode.empty_dossier, message="输入中没有找到任何页面"))
 
     # classify and group
     for p in pages:
         if p.text.lines:
             doc_type, confidence, reason = classify_page(p.text)
             p.info.document_type = doc_type
-            p.info.notes.append(f"classified {doc_type} ({confidence:.2f}): {reason}")
+            p.info.notes.append(f"分类为 `{doc_type}`（置信度 {confidence:.2f}）：{reason}")
     groups = group_documents([(p.text, p.info.document_type, p.info.file) for p in pages])
     by_number = {p.info.page: p for p in pages}
 
     # page findings
     for p in pages:
         for name, fn in registry.PAGE_EXTRACTORS:
-            out = _run_extractor(fn, p.text, f"page {p.info.page} ({name})", errors, p.info.file, p.info.file_page)
+            out = _run_extractor(fn, p.text, f"第 {p.info.page} 页（`{name}`）", errors, p.info.file, p.info.file_page)
             findings.extend(out or [])  # type: ignore[arg-type]
 
     # documents
@@ -255,7 +255,7 @@ def check_dossier(paths: list[Path], options: CheckOptions, settings: Settings, 
             by_number[n].info.document_type = doc_type
         fn = registry.DOCUMENT_EXTRACTORS.get(doc_type)
         if fn is not None:
-            out = _run_extractor(fn, [by_number[n].text for n in group], f"pages {group} ({doc_type})", errors,
+            out = _run_extractor(fn, [by_number[n].text for n in group], f"第 {'、'.join(map(str, group))} 页（`{doc_type}`）", errors,
                                  first.info.file, first.info.file_page)
             if isinstance(out, Extraction):
                 doc.fields, doc.list_fields, doc.line_items, doc.facts = out.fields, out.list_fields, out.line_items, out.facts

@@ -96,6 +96,10 @@ def test_spending_since_cutoff_counts_each_eligible_invoice_once(report: Report,
     assert report.spending.since == expected["since"]
     assert report.spending.total == expected["total"]
     assert report.spending.invoice_count == expected["invoice_count"]
+    by_status = {s: sorted(_file_of(report, i.pages[0]) for i in report.spending.invoices if i.status == s)
+                 for s in ("counted", "needs_review")}
+    # the invoice whose 大写 differs from its 小写 is not counted: it waits for a reviewer
+    assert by_status == {"counted": sorted(expected["invoices"]), "needs_review": sorted(expected["needs_review"])}
 
 
 def test_invoice_fields_match_truth(report: Report, truth: dict[str, Any]) -> None:
@@ -155,6 +159,41 @@ def test_the_riding_seam_is_found_on_every_sheet_it_crosses(report: Report, trut
     assert not [fl for fl in report.risk_flags if fl.code == "riding_seam_broken"]
 
 
+def _annex_samples() -> list[Path]:
+    return sorted(p for p in SAMPLE.parent.iterdir() if (p / "truth.json").is_file())
+
+
+def test_samples_without_an_annex_in_their_truth_have_none_in_their_programme() -> None:
+    from service import rulepacks
+
+    for sample in _annex_samples():
+        truth = json.loads((sample / "truth.json").read_text(encoding="utf-8"))
+        if "annex_table" not in truth:
+            programmes = truth.get("programmes") or [truth["programme"]]
+            assert all(rulepacks.load(p).annex == [] for p in programmes), sample.name
+    assert "annex_table" in json.loads((SAMPLE / "truth.json").read_text(encoding="utf-8"))
+
+
+def test_the_annex_matches_the_truth_row_by_row(report: Report, truth: dict[str, Any]) -> None:
+    """Every row: the same domain in the same place, on cloud exactly where the truth says, with every
+    proof page the applicant cites among the product's proof pages (the product may name more pages
+    that prove the same domain, e.g. an invoice line or a bill naming the product), and the
+    applicant's claim carried beside the proof; an outcome row (上云成效) is the applicant's claim."""
+    expected = truth["annex_table"]
+    assert [r.domain.replace(" ", "") for r in report.annex] == [r["domain"].replace(" ", "") for r in expected]
+    wrong = []
+    for got, want in zip(report.annex, expected, strict=True):
+        if got.on_cloud != want["on_cloud"] or not set(want["pages"]) <= set(got.pages):
+            wrong.append((got.domain, got.on_cloud, got.pages, want["on_cloud"], want["pages"]))
+        if got.claimed != want["on_cloud"] or got.claimed_pages != want["pages"]:
+            wrong.append((got.domain, "claimed", got.claimed, got.claimed_pages))
+        if got.on_cloud and got.category == "上云成效":
+            assert got.basis == "claimed" and got.pages == want["pages"]
+    assert wrong == []
+    supported = next(r for r in report.checklist if r.item_id == "form.annex_supported")
+    assert "未找到佐证材料" not in supported.reason
+
+
 def test_the_annex_table_is_filled_with_proof_pages(report: Report) -> None:
     rows = {r.domain.replace(" ", ""): r for r in report.annex}
     assert rows["计算资源"].on_cloud and 13 in rows["计算资源"].pages
@@ -183,3 +222,13 @@ def test_a_recheck_is_served_from_the_ocr_cache(run: tuple[Path, int, Path]) -> 
     assert fresh._rapid is None
     first = Report.model_validate_json((run[0] / "report.json").read_text(encoding="utf-8"))
     assert [(s.arc_text, s.arc_hidden) for s in outcome.report.seals] == [(s.arc_text, s.arc_hidden) for s in first.seals]
+
+
+def test_the_markdown_report_has_no_english_sentence(run: tuple[Path, int, Path]) -> None:
+    from tests.reports.english import english_sentences
+
+    md = (run[0] / "report.md").read_text(encoding="utf-8")
+    assert english_sentences(md) == []
+    # the spending table says why in Chinese, the status code beside the word
+    assert "| 待复核 `needs_review` | 待人工复核，暂不计入：价税合计大写与小写不一致 |" in md
+    assert "| 计入 `counted` | 计入 |" in md

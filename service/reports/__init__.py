@@ -30,11 +30,67 @@ SEVERITY_LABELS: dict[Severity, str] = {
     Severity.medium: "中",
     Severity.low: "低",
 }
+DOCUMENT_TYPE_LABELS: dict[str, str] = {
+    "business_license": "营业执照",
+    "vat_invoice": "增值税发票",
+    "contract": "合同",
+    "cloud_console": "云服务控制台截图",
+    "application_form": "申请表",
+    "software_copyright_certificate": "计算机软件著作权登记证书",
+    "software_product_certificate": "软件产品登记证书",
+    "telecom_license": "增值电信业务经营许可证",
+    "test_report": "软件测试报告",
+    "audit_report": "审计报告",
+    "financial_statement": "财务报表",
+    "bank_receipt": "银行回单",
+    "deployment_statement": "云端部署/应用说明",
+    "other": "其他材料",
+}
+TEXT_SOURCE_LABELS: dict[str, str] = {
+    "text_layer": "PDF 文本层",
+    "ocr": "OCR 识别",
+    "ofd_xml": "OFD 文件内文字",
+    "none": "未能读取",
+}
+SPENDING_STATUS_LABELS: dict[str, str] = {
+    "counted": "计入",
+    "excluded": "不计入",
+    "needs_review": "待复核",
+}
+APPLICANT_SOURCE_LABELS: dict[str, str] = {
+    "command line": "命令行指定",
+    "application form": "申请表",
+    "application_form": "申请表",
+    "business licence": "营业执照",
+    "business_license": "营业执照",
+    "not found": "未找到",
+}
+ANNEX_BASIS_LABELS: dict[str, str] = {
+    "proven": "材料证明",
+    "claimed": "企业自报",
+    "none": "",
+}
+FINDING_KIND_LABELS: dict[str, str] = {
+    "field": "字段",
+    "date": "日期",
+    "amount": "金额",
+    "amount_words": "大写金额",
+    "credit_code": "统一社会信用代码",
+    "tax_id": "纳税人识别号",
+    "cloud_wording": "上云字样",
+    "qr": "二维码",
+}
+
+
+def label(labels: Mapping[str, str], code: object) -> str:
+    """The Chinese word for a stable code, or the code itself when the vocabulary has grown."""
+    key = getattr(code, "value", code)
+    return labels.get(str(key), str(key))
 
 
 def status_label(status: Status) -> str:
-    """'met 满足': the English value a program reads and the Chinese word a reviewer reads."""
-    return f"{status.value} {STATUS_LABELS[status]}"
+    """'满足 met': the Chinese word a reviewer reads and the stable code a program reads."""
+    return f"{STATUS_LABELS[status]} {status.value}"
 
 
 def severity_label(severity: Severity) -> str:
@@ -108,11 +164,18 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
 
 
 __all__ = [
+    "ANNEX_BASIS_LABELS",
+    "APPLICANT_SOURCE_LABELS",
+    "DOCUMENT_TYPE_LABELS",
+    "FINDING_KIND_LABELS",
     "FORMATS",
+    "SPENDING_STATUS_LABELS",
+    "TEXT_SOURCE_LABELS",
     "SEVERITY_LABELS",
     "STATUS_LABELS",
     "annex_spans",
     "atomic_write_bytes",
+    "label",
     "page_list",
     "render",
     "severity_label",

@@ -16,7 +16,17 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from models.domain import AnnexRow, BBox, Finding, PageInfo, Report, Seal
-from service.reports import SEVERITY_LABELS, STATUS_LABELS, annex_spans
+from service.reports import (
+    ANNEX_BASIS_LABELS,
+    DOCUMENT_TYPE_LABELS,
+    FINDING_KIND_LABELS,
+    SEVERITY_LABELS,
+    SPENDING_STATUS_LABELS,
+    STATUS_LABELS,
+    TEXT_SOURCE_LABELS,
+    annex_spans,
+    label,
+)
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -71,15 +81,15 @@ def _box(bbox: BBox, colour: str, css: str, title: str, element_id: str) -> Box:
 
 
 def _finding_title(f: Finding, flagged: bool) -> str:
-    label = f"{f.field} ({f.kind})" if f.field else f.kind
-    parts = [label, f.value]
+    kind = f"{label(FINDING_KIND_LABELS, f.kind)} {f.kind}"
+    parts = [f"{f.field}（{kind}）" if f.field else kind, f.value]
     if f.normalized and f.normalized != f.value:
         parts.append(f"= {f.normalized}")
-    parts.append(f"confidence {f.confidence:.2f}")
+    parts.append(f"置信度 {f.confidence:.2f}")
     if f.valid is False:
-        parts.append("invalid check character")
+        parts.append("校验位不符")
     if flagged:
-        parts.append("risk flag evidence")
+        parts.append("风险提示的证据")
     return " · ".join(parts)
 
 
@@ -93,7 +103,7 @@ def _page_views(report: Report, page_images: Mapping[int, bytes]) -> list[PageVi
         view = PageView(info, _image_uri(image) if image else None, findings, seals)
         for s in seals:
             hot = s.id in flagged
-            title = f"seal {s.kind or ''} ({s.shape}, {s.color}) · {s.text or '—'} · confidence {s.confidence:.2f}"
+            title = f"印章 {s.kind or ''}（{s.shape}，{s.color}）· {s.text or '—'} · 置信度 {s.confidence:.2f}"
             view.boxes.append(
                 _box(
                     s.bbox,
@@ -158,6 +168,12 @@ def render_html(report: Report, page_images: Mapping[int, bytes] | None = None) 
             annex_rows=_annex_rows(report.annex),
             status_labels=STATUS_LABELS,
             severity_labels=SEVERITY_LABELS,
+            document_type_labels=DOCUMENT_TYPE_LABELS,
+            text_source_labels=TEXT_SOURCE_LABELS,
+            spending_labels=SPENDING_STATUS_LABELS,
+            basis_labels=ANNEX_BASIS_LABELS,
+            kind_labels=FINDING_KIND_LABELS,
+            label=label,
             kind_colours=KIND_COLOURS,
             other_colour=OTHER_COLOUR,
             seal_colour=SEAL_COLOUR,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import unicodedata
 from collections.abc import Sequence
+from decimal import Decimal
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -16,9 +17,17 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from models.domain import Report
+from models.domain import Report, as_date, as_money
 from models.enums import Status
-from service.reports import SEVERITY_LABELS, STATUS_LABELS, annex_spans, atomic_write_bytes, page_list
+from service.reports import (
+    SEVERITY_LABELS,
+    SPENDING_STATUS_LABELS,
+    STATUS_LABELS,
+    annex_spans,
+    atomic_write_bytes,
+    label,
+    page_list,
+)
 
 ANNEX_SHEET = "企业上云业务及应用表"
 CHECKLIST_SHEET = "检查结果"
@@ -149,27 +158,46 @@ def _flags_sheet(ws: Worksheet, report: Report) -> None:
     _fit_columns(ws, 1, (8, 16, 8, 40))
 
 
+MONEY_FORMAT = "#,##0.00"  # yuan with two places, summable in the sheet
+DATE_FORMAT = "yyyy-mm-dd"
+
+
+def _money(value: str | None) -> Decimal | str | None:
+    """A report money string as a number for the sheet (openpyxl writes a Decimal as a number);
+    text that is not a number stays text rather than vanish."""
+    number = as_money(value)
+    return value if number is None else number
+
+
 def _spending_sheet(ws: Worksheet, report: Report) -> None:
     sp = report.spending
     ws.cell(row=1, column=1, value=f"{sp.since} 以来上云费用合计（元）").font = Font(name=_FONT, bold=True)
-    ws.cell(row=1, column=2, value=sp.total).font = Font(name=_FONT, bold=True)
+    total = ws.cell(row=1, column=2, value=_money(sp.total))
+    total.font, total.number_format = Font(name=_FONT, bold=True), MONEY_FORMAT
     ws.cell(row=1, column=3, value=f"计入发票 {sp.invoice_count} 张").font = Font(name=_FONT)
-    _header(ws, 3, ("发票", "开票日期", "销售方", "价税合计", "是否计入", "原因", "页码"))
+    if sp.needs_review_count:
+        ws.cell(row=2, column=1, value="金额待复核、未计入（元）").font = Font(name=_FONT)
+        held = ws.cell(row=2, column=2, value=_money(sp.needs_review_total))
+        held.font, held.number_format = Font(name=_FONT), MONEY_FORMAT
+        ws.cell(row=2, column=3, value=f"待复核发票 {sp.needs_review_count} 张").font = Font(name=_FONT)
+    _header(ws, 3, ("发票", "开票日期", "销售方", "价税合计（元）", "是否计入", "原因", "页码"))
     for i, inv in enumerate(sp.invoices, start=4):
         _body(
             ws,
             i,
             (
                 inv.invoice_key,
-                inv.issue_date,
+                as_date(inv.issue_date) or inv.issue_date,
                 inv.seller_name,
-                inv.grand_total,
-                "计入" if inv.counted else "不计入",
+                _money(inv.grand_total),
+                f"{label(SPENDING_STATUS_LABELS, inv.status)} {inv.status}",
                 inv.reason,
                 page_list(inv.pages) or None,
             ),
         )
-    _fit_columns(ws, 3, (14, 12, 20, 12, 10, 24, 8))
+        ws.cell(row=i, column=2).number_format = DATE_FORMAT
+        ws.cell(row=i, column=4).number_format = MONEY_FORMAT
+    _fit_columns(ws, 3, (14, 12, 20, 14, 14, 24, 8))
 
 
 def render_xlsx(report: Report) -> bytes:

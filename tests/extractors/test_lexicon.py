@@ -69,3 +69,27 @@ def test_fuzzy_only_for_long_aliases() -> None:
 def test_vendors() -> None:
     found = match_vendors([page("一阿里云", "腾讯云 控制台")], cues=False)
     assert [m.vendor for m in found] == ["阿里云", "腾讯云"]
+
+
+def test_a_difference_that_makes_another_word_is_not_a_slip() -> None:
+    # 运维管理系统 (operations) is one character from the logistics alias 运输管理系统, but 运维 is a
+    # word of the lexicon: no logistics here, only the device-management system the line names
+    found = match_products([page("定制开发“设备运维管理系统”")])
+    assert [m.product for m in found] == ["设备管理系统"]
+    assert match_products([page("运维管理系统")]) == []
+    # a character no word of the lexicon uses is still read as a slip
+    assert [m.product for m in match_products([page("运输管理系统")])] == ["物流管理 TMS"]
+    assert [m.product for m in match_products([page("运输管理糸统")])] == ["物流管理 TMS"]
+
+
+def test_wording_rules_are_validated() -> None:
+    lex = load_lexicon()
+    assert any("应用软件" in r.domains and r.title for r in lex.wording)
+    data = lex.model_dump(by_alias=True)
+    data["wording"][0]["domains"] = ["应用软件池"]
+    with pytest.raises(ValidationError):
+        Lexicon.model_validate(data)
+    data = lex.model_dump(by_alias=True)
+    data["wording"][1].pop("with")
+    with pytest.raises(ValidationError):
+        Lexicon.model_validate(data)

@@ -5,6 +5,7 @@ from html.parser import HTMLParser
 
 from models.domain import ReportError, Seal
 from models.enums import ErrorCode, Status
+from service.reports import DOCUMENT_TYPE_LABELS, TEXT_SOURCE_LABELS
 from service.reports.html import render_html
 from tests.factories import make_page_image, make_page_images, make_report
 
@@ -68,7 +69,7 @@ def test_every_checklist_item_has_its_status_and_page_links() -> None:
     assert {c.status for c in report.checklist} == statuses  # the factory covers every status
     html = render_html(report, None)
     for label in ("满足", "缺失", "需人工复核", "不符合", "不适用"):
-        assert f"{label} <small>" in html
+        assert f"{label} <code>" in html
 
 
 def test_every_page_has_an_anchor_and_heading() -> None:
@@ -77,9 +78,14 @@ def test_every_page_has_an_anchor_and_heading() -> None:
     for page in report.pages:
         heading = within(elements, f"page-{page.page}", "h3")
         assert len(heading) == 1
+        # what a reviewer understands first (page, document type in Chinese), the codes beside it
         assert "".join(heading[0].text) == (
-            f"第 {page.page} 页 — {page.file} (p. {page.file_page}) — {page.document_type} — {page.text_source}"
+            f"第 {page.page} 页 · {DOCUMENT_TYPE_LABELS[page.document_type]} {page.document_type}"
         )
+        (facts,) = [e for e in within(elements, f"page-{page.page}", "p") if "page-facts" in e.attrs.get("class", "")]
+        text = "".join(facts.text)
+        assert f"文件：{page.file} 第 {page.file_page} 页" in text
+        assert f"文字来源：{TEXT_SOURCE_LABELS[page.text_source]} {page.text_source}" in text
 
 
 def test_svg_overlay_has_page_viewbox_and_a_box_per_finding_and_seal() -> None:
@@ -145,9 +151,9 @@ def test_page_without_image_lists_its_findings() -> None:
     del images[6]
     elements = parse(render_html(report, images))
     assert not within(elements, "page-6", "img") and not within(elements, "page-6", "svg")
-    (details,) = within(elements, "page-6", "details")
+    (details,) = [d for d in within(elements, "page-6", "details") if "log" not in d.attrs.get("class", "")]
     assert "open" in details.attrs
-    items = within(elements, "page-6", "li")
+    items = [li for li in within(elements, "page-6", "li") if "data-finding" in li.attrs]
     on_page = [f for f in report.findings if f.page == 6]
     assert len(items) == len(on_page)
     for f in on_page:
@@ -216,3 +222,15 @@ def test_seal_characters_hidden_under_print_are_named_on_the_page_list() -> None
     assert "「济湖」被文字遮挡" in html
     plain = render_html(report, make_page_images(report))
     assert "被文字遮挡" not in plain
+
+
+def test_the_font_stack_names_a_cjk_face_of_each_system_before_the_generic_one() -> None:
+    html = render_html(make_report(), None)
+    stack = re.search(r"body \{ font-family: ([^;]+);", html)
+    assert stack is not None
+    faces = [f.strip().strip('"') for f in stack.group(1).split(",")]
+    assert faces[-1] == "sans-serif"
+    for system in (("Noto Sans CJK SC", "WenQuanYi Micro Hei"),  # Linux (fonts-noto-cjk, fonts-wqy-*)
+                   ("PingFang SC", "Hiragino Sans GB"),  # macOS
+                   ("Microsoft YaHei",)):  # Windows
+        assert any(face in faces[:-1] for face in system), system

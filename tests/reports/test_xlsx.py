@@ -76,3 +76,27 @@ def test_dossier_text_never_becomes_a_formula(tmp_path: Path) -> None:
     write_xlsx(make_report(checklist=checklist), path)
     cell = openpyxl.load_workbook(path)["检查结果"]["F2"]
     assert cell.value == '=HYPERLINK("x","y")' and cell.data_type == "s"
+
+
+def test_amounts_are_numbers_with_two_places_and_dates_are_dates() -> None:
+    import datetime
+    from decimal import Decimal
+
+    report = make_report()
+    held = report.spending.invoices[0].model_copy(update={
+        "invoice_key": "K2", "status": "needs_review", "counted": False, "grand_total": "3180.60",
+        "issue_date": "2020-09-16", "reason": "待人工复核，暂不计入：价税合计大写与小写不一致"})
+    spending = report.spending.model_copy(update={
+        "total": "24380.60", "invoices": [*report.spending.invoices, held],
+        "needs_review_count": 1, "needs_review_total": "3180.60"})
+    ws = load(render_xlsx(make_report(spending=spending)))["上云费用"]
+    assert ws["B1"].data_type == "n" and Decimal(str(ws["B1"].value)) == Decimal("24380.60")
+    assert ws["B1"].number_format == "#,##0.00"
+    assert ws["B2"].value == 3180.6 and ws["B2"].number_format == "#,##0.00"
+    rows = list(ws.iter_rows(min_row=4))
+    assert [r[0].value for r in rows] == ["01359620", "K2"]
+    for row, date, amount in zip(rows, ("2019-12-28", "2020-09-16"), (10600, 3180.6), strict=True):
+        assert row[1].is_date and row[1].value == datetime.datetime.fromisoformat(date)
+        assert row[1].number_format == "yyyy-mm-dd"
+        assert row[3].data_type == "n" and row[3].value == amount and row[3].number_format == "#,##0.00"
+    assert rows[1][4].value == "待复核 needs_review" and rows[0][4].value == "不计入 excluded"

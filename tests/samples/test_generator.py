@@ -149,11 +149,14 @@ def test_planted_defects_and_spending(truth: dict[str, Any]) -> None:
         ("contract_lacks_cloud_wording", "04_软件开发合同.pdf"),
     }
     applicant = truth["applicant"]["name"]
-    counted = [f for f in truth["files"] if f["document_type"] == "vat_invoice"
-               and f["fields"]["issue_date"] >= truth["expected_spending"]["since"]
-               and f["fields"]["buyer_name"] == applicant]
+    eligible = [f for f in truth["files"] if f["document_type"] == "vat_invoice"
+                and f["fields"]["issue_date"] >= truth["expected_spending"]["since"]
+                and f["fields"]["buyer_name"] == applicant]
+    # an invoice whose words differ from its figures is not counted: it waits for a reviewer
+    counted = [f for f in eligible if words_value(f["fields"]["grand_total_words"]) == Decimal(f["fields"]["grand_total"])]
     spending = truth["expected_spending"]
-    assert spending["invoice_count"] == len(counted) == 2
+    assert spending["invoice_count"] == len(counted) == 1
+    assert spending["needs_review"] == [f["file"] for f in eligible if f not in counted] == ["07_发票照片.jpg"]
     assert Decimal(spending["total"]) == sum(Decimal(f["fields"]["grand_total"]) for f in counted)
     for f in truth["files"]:
         if f["document_type"] == "contract":
