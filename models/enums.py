@@ -106,3 +106,5 @@ class ErrorCode(StrEnum):
     ocr_failed = "ocr_failed"
     extractor_failed = "extractor_failed"
     empty_dossier = "empty_dossier"
+    # a dossier-level check (spending, seals, consistency ...) failed; the items that needed it need review
+    analysis_failed = "analysis_failed"
