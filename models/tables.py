@@ -42,6 +42,7 @@ class DossierRow(SQLModel, table=True):
     flags: int = 0
     high_flags: int = 0
     errors: int = 0
+    risk_score: int = Field(default=0, index=True)  # 0-100 from the flags (service/data/risk.yaml)
     # the names the files were given in (never a server path)
     inputs: Any = _json()
     options: Any = _json()
@@ -180,3 +181,50 @@ class StageRunRow(SQLModel, table=True):
     started_at: datetime
     seconds: float
     detail: str = ""
+
+
+# --- the evidence index: what lets one dossier be checked against every stored one -------------
+
+
+class InvoiceKeyRow(SQLModel, table=True):
+    """An invoice's identity (code + number, or the 20-digit 数电 number) in a stored dossier."""
+
+    __tablename__ = "invoice_key"
+
+    id: int | None = Field(default=None, primary_key=True)
+    dossier_id: str = Field(foreign_key="dossier.id", index=True, ondelete="CASCADE")
+    key: str = Field(index=True)
+    document_id: str
+    page: int
+    applicant_key: str = ""  # who handed it in: credit code, else name (see service.store.index)
+    applicant_name: str = ""
+
+
+class ImageHashRow(SQLModel, table=True):
+    """A perceptual fingerprint of a page image, a screenshot or a seal impression.
+
+    The 64-bit hash is also split into eight 8-bit bands, each indexed: two hashes within
+    Hamming distance 7 share at least one band exactly, so near-duplicates are found by eight
+    indexed lookups instead of a scan (multi-index hashing).
+    """
+
+    __tablename__ = "image_hash"
+    __table_args__ = tuple(Index(f"ix_image_hash_b{i}", f"b{i}") for i in range(8))
+
+    id: int | None = Field(default=None, primary_key=True)
+    dossier_id: str = Field(foreign_key="dossier.id", index=True, ondelete="CASCADE")
+    kind: str  # page | screenshot | seal
+    page: int
+    ref: str = ""  # the seal's id for a seal
+    hash: str  # 16 hex digits
+    b0: int
+    b1: int
+    b2: int
+    b3: int
+    b4: int
+    b5: int
+    b6: int
+    b7: int
+    text_sha256: str = ""  # the page's text, to tell a reused page from a page of the same template
+    applicant_key: str = ""
+    applicant_name: str = ""

@@ -26,6 +26,7 @@ from models.enums import Status
 from service import rulepacks
 from service.reports import FORMATS, render, write_report
 from service.settings import Settings
+from service.store import Store
 
 EXIT_OK, EXIT_INPUT, EXIT_USAGE = 0, 1, 2
 
@@ -64,6 +65,8 @@ def _parser() -> argparse.ArgumentParser:
 
     listing = sub.add_parser("list", help="the stored dossiers, most recently checked first")
     listing.add_argument("--format", choices=["table", "json"], default="table")
+    listing.add_argument("--sort", choices=["checked", "risk"], default="checked",
+                         help="most recently checked first (default), or riskiest first")
 
     recheck = sub.add_parser("recheck", help="evaluate a stored dossier again (no page is read again)")
     recheck.add_argument("dossier_id", metavar="ID")
@@ -181,8 +184,6 @@ def _finish(report: Report, args: argparse.Namespace, written: list[Path], dossi
 
 
 def _cmd_check(args: argparse.Namespace, settings: Settings) -> int:
-    from service.pipeline import CheckOptions, check_dossier, engine_version
-
     formats = _formats(args)
     if formats is None:
         return EXIT_USAGE
@@ -193,36 +194,31 @@ def _cmd_check(args: argparse.Namespace, settings: Settings) -> int:
             print(f"evidence-check: error: --declare needs NAME=VALUE, got {item!r}", file=sys.stderr)
             return EXIT_USAGE
         declared[name.strip()] = value.strip()
+    from service import dossiers
+    from service.pipeline import CheckOptions
+
     options = CheckOptions(programme=args.programme, star=args.star, applicant=args.applicant,
-                           previews="html" in formats or not args.no_store, declared=declared)
+                           previews="html" in formats, declared=declared)
+
     try:
-        outcome = check_dossier(args.paths, options, settings, progress=_progress(args.quiet))
+        store = None if args.no_store else Store.open(settings)
+        checked = dossiers.check(args.paths, options, settings, store=store, progress=_progress(args.quiet))
     except rulepacks.RulePackError as exc:
         print(f"evidence-check: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    report = outcome.report
-    dossier_id = None
-    if not args.no_store and outcome.evidence is not None:
-        from service.store import Store
-
-        dossier_id = Store.open(settings).save_check(
-            outcome.evidence, report, files=[(f.name, f.data) for f in outcome.files], previews=outcome.page_images,
-            stages=outcome.stages, options=options.stored(), engine_version=engine_version(settings))
-    written = _write(report, formats, args.output, outcome.page_images)
-    return _finish(report, args, written, dossier_id)
+    written = _write(checked.report, formats, args.output, checked.page_images)
+    return _finish(checked.report, args, written, checked.dossier_id)
 
 
 def _cmd_list(args: argparse.Namespace, settings: Settings) -> int:
-    from service.store import Store
-
-    rows = Store.open(settings).list_dossiers()
+    rows = Store.open(settings).list_dossiers(sort=args.sort)
     if args.format == "json":
         import json
 
         print(json.dumps([{
             "id": r.id, "applicant": r.applicant_name, "credit_code": r.applicant_credit_code,
             "programme": r.programme, "star": r.star, "status": r.status, "pages": r.pages, "flags": r.flags,
-            "high_flags": r.high_flags, "errors": r.errors,
+            "high_flags": r.high_flags, "risk_score": r.risk_score, "errors": r.errors,
             "checked_at": r.checked_at.isoformat() if r.checked_at else None,
         } for r in rows], ensure_ascii=False, indent=2))
         return EXIT_OK
@@ -232,43 +228,32 @@ def _cmd_list(args: argparse.Namespace, settings: Settings) -> int:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table("编号 id", "申报企业 applicant", "项目 programme", "状态 status", "风险 flags", "检查时间 checked")
+    table = Table("编号 id", "申报企业 applicant", "项目 programme", "状态 status", "风险分 risk",
+                  "风险提示 flags", "检查时间 checked")
     for r in rows:
         checked = r.checked_at.strftime("%Y-%m-%d %H:%M") if r.checked_at else "-"
         table.add_row(r.id, r.applicant_name or "未识别", r.programme + (f" ({r.star}★)" if r.star else ""),
-                      r.status, f"{r.flags} (高 {r.high_flags})", checked)
+                      r.status, str(r.risk_score), f"{r.flags} (高 {r.high_flags})", checked)
     Console(width=160).print(table)
     return EXIT_OK
 
 
 def _cmd_recheck(args: argparse.Namespace, settings: Settings) -> int:
-    from service.pipeline import CheckOptions, evaluate
-    from service.store import Store
+    from service import dossiers
 
     formats = _formats(args)
     if formats is None:
         return EXIT_USAGE
-    store = Store.open(settings)
-    row = store.dossier(args.dossier_id)
-    evidence, images = store.load_evidence(args.dossier_id)
-    options = CheckOptions.from_stored(row.options or {})
-    if args.programme:
-        options.programme, options.star = args.programme, None
-    if args.star is not None:
-        options.star = args.star
     try:
-        report = evaluate(evidence, options, stages=(stages := []))
+        checked = dossiers.recheck(Store.open(settings), args.dossier_id, programme=args.programme, star=args.star)
     except rulepacks.RulePackError as exc:
         print(f"evidence-check: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    store.save_evaluation(args.dossier_id, report, stages=stages, options=options.stored())
-    written = _write(report, formats, args.output, images)
-    return _finish(report, args, written, args.dossier_id)
+    written = _write(checked.report, formats, args.output, checked.page_images)
+    return _finish(checked.report, args, written, checked.dossier_id)
 
 
 def _cmd_show(args: argparse.Namespace, settings: Settings) -> int:
-    from service.store import Store
-
     formats = _formats(args)
     if formats is None:
         return EXIT_USAGE

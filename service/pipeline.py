@@ -19,6 +19,7 @@ from typing import TypeVar
 import cv2
 import numpy as np
 
+from evaluation.risk import risk_score
 from extractors import registry
 from extractors.base import Extraction
 from extractors.classify import classify_page, group_documents
@@ -414,10 +415,20 @@ def evaluate(evidence: DossierEvidence, options: CheckOptions, *,
         applicant=applicant, inputs=list(evidence.inputs), summary=summary, pages=evidence.pages,
         documents=documents, findings=evidence.findings, seals=seals, checklist=results, annex=annex,
         risk_flags=flags, spending=spending, errors=errors, declared=dict(options.declared),
+        risk=risk_score(flags),
     )
     if stages is not None:
         stages.extend(log_.timings())
     return report
+
+
+def with_flags(report: Report, extra: list[RiskFlag]) -> Report:
+    """The report with more flags (from across dossiers): counted in the summary and the risk score."""
+    if not extra:
+        return report
+    flags = _unique(report.risk_flags + [f.with_id() for f in extra])
+    summary = report.summary.model_copy(update={"risk_flags": len(flags)})
+    return report.model_copy(update={"risk_flags": flags, "summary": summary, "risk": risk_score(flags)})
 
 
 def check_dossier(paths: list[Path], options: CheckOptions, settings: Settings, *,

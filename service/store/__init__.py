@@ -8,8 +8,6 @@ under ``blobs/`` by sha256, written atomically, once.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -21,6 +19,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine, select
 
 from models.domain import (
+    Applicant,
     CheckResult,
     Document,
     Finding,
@@ -49,6 +48,7 @@ from models.tables import (
 )
 from service.settings import Settings
 from service.store.blobs import BlobStore
+from service.store.index import cross_dossier_flags, replace_entries, text_hash
 from service.store.migrate import upgrade
 
 
@@ -154,7 +154,7 @@ class Store:
                 session.add(PageRow(
                     dossier_id=dossier_id, number=info.page, file=info.file, file_page=info.file_page,
                     document_type=str(info.document_type), text_source=str(info.text_source),
-                    image_sha256=info.image_sha256, text_sha256=_text_hash(text),
+                    image_sha256=info.image_sha256, text_sha256=text_hash(text),
                     preview_sha256=self.blobs.put(preview) if preview else None,
                     info=_dump(info), text=_dump(text)))
             for i, doc in enumerate(evidence.documents):
@@ -171,11 +171,13 @@ class Store:
             for i, error in enumerate(evidence.errors):
                 session.add(ReadErrorRow(dossier_id=dossier_id, position=i, code=str(error.code), data=_dump(error)))
             self._add_results(session, dossier_id, report, now, engine_version, stages, evidence)
+            replace_entries(session, dossier_id, report.applicant, evidence, previews)
             session.commit()
         return dossier_id
 
     def save_evaluation(self, dossier_id: str, report: Report, *, stages: Iterable[StageTiming] = (),
-                        options: dict[str, Any] | None = None, engine_version: str = "") -> None:
+                        options: dict[str, Any] | None = None, engine_version: str = "",
+                        evidence: DossierEvidence | None = None, previews: dict[int, bytes] | None = None) -> None:
         """Store a re-evaluation of a stored dossier: its checklist, flags and report."""
         now = datetime.now(UTC)
         with self.session() as session:
@@ -189,6 +191,8 @@ class Store:
                 select(FlagRow).where(FlagRow.dossier_id == dossier_id, FlagRow.stage == "evidence"))}
             self._add_results(session, dossier_id, report, now, row.engine_version, stages, None,
                               skip_flags=evidence_flags)
+            if evidence is not None:  # the applicant may be another one now: its index entries follow
+                replace_entries(session, dossier_id, report.applicant, evidence, previews or {})
             session.commit()
 
     def _apply(self, row: DossierRow, report: Report, now: datetime, engine_version: str,
@@ -201,6 +205,7 @@ class Store:
         row.engine_version = engine_version
         row.pages, row.documents, row.flags, row.errors = s.pages, s.documents, s.risk_flags, s.errors
         row.high_flags = sum(f.severity == Severity.high for f in report.risk_flags)
+        row.risk_score = report.risk.score if report.risk else 0
         row.inputs = list(report.inputs)
         if options is not None:
             row.options = options
@@ -243,10 +248,13 @@ class Store:
             raise DossierNotFound(dossier_id)
         return row
 
-    def list_dossiers(self, *, limit: int = 1000) -> list[DossierRow]:
+    def list_dossiers(self, *, sort: str = "checked", limit: int = 1000) -> list[DossierRow]:
+        """Stored dossiers, most recently checked first, or riskiest first (``sort="risk"``)."""
+        order = [DossierRow.checked_at.desc(), DossierRow.id]  # type: ignore[union-attr]
+        if sort == "risk":
+            order = [DossierRow.risk_score.desc(), *order]  # type: ignore[attr-defined]
         with self.session() as session:
-            stmt = select(DossierRow).order_by(DossierRow.checked_at.desc(), DossierRow.id).limit(limit)  # type: ignore[union-attr]
-            return list(session.exec(stmt))
+            return list(session.exec(select(DossierRow).order_by(*order).limit(limit)))
 
     def load_evidence(self, dossier_id: str) -> tuple[DossierEvidence, dict[int, bytes]]:
         """The stored evidence of a dossier and its page images: all a re-evaluation needs."""
@@ -300,6 +308,12 @@ class Store:
             return list(session.exec(select(DossierFile).where(DossierFile.dossier_id == dossier_id)
                                      .order_by(DossierFile.position)))
 
+    def cross_dossier_flags(self, dossier_id: str | None, applicant: Applicant, evidence: DossierEvidence,
+                            previews: dict[int, bytes]) -> list[RiskFlag]:
+        """What this dossier shares with other applicants' stored dossiers (see service.store.index)."""
+        with self.session() as session:
+            return cross_dossier_flags(session, dossier_id or "", applicant, evidence, previews)
+
     def count(self) -> int:
         with self.session() as session:
             return int(session.exec(select(func.count()).select_from(DossierRow)).one())
@@ -316,8 +330,3 @@ def run_status(report: Report) -> str:
 def _flag_row(dossier_id: str, position: int, flag: RiskFlag, stage: str) -> FlagRow:
     return FlagRow(dossier_id=dossier_id, id=flag.id, position=position, code=flag.code,
                    severity=str(flag.severity), stage=stage, data=_dump(flag))
-
-
-def _text_hash(text: PageText) -> str:
-    payload = json.dumps([[ln.text, list(ln.bbox)] for ln in text.lines], ensure_ascii=False)
-    return hashlib.sha256(payload.encode()).hexdigest()
