@@ -203,13 +203,13 @@ class InvoiceKeyRow(SQLModel, table=True):
 class ImageHashRow(SQLModel, table=True):
     """A perceptual fingerprint of a page image, a screenshot or a seal impression.
 
-    The 64-bit hash is also split into eight 8-bit bands, each indexed: two hashes within
-    Hamming distance 7 share at least one band exactly, so near-duplicates are found by eight
-    indexed lookups instead of a scan (multi-index hashing).
+    The 64-bit hash is also split into four 16-bit bands, each indexed: two hashes at most 11
+    bits apart have a band at most 2 bits apart (pigeonhole), so near-duplicates are found by
+    looking up each band's few neighbours in the indexes instead of scanning (multi-index hashing).
     """
 
     __tablename__ = "image_hash"
-    __table_args__ = tuple(Index(f"ix_image_hash_b{i}", f"b{i}") for i in range(8))
+    __table_args__ = tuple(Index(f"ix_image_hash_h{i}", f"h{i}") for i in range(4))
 
     id: int | None = Field(default=None, primary_key=True)
     dossier_id: str = Field(foreign_key="dossier.id", index=True, ondelete="CASCADE")
@@ -217,14 +217,10 @@ class ImageHashRow(SQLModel, table=True):
     page: int
     ref: str = ""  # the seal's id for a seal
     hash: str  # 16 hex digits
-    b0: int
-    b1: int
-    b2: int
-    b3: int
-    b4: int
-    b5: int
-    b6: int
-    b7: int
+    h0: int
+    h1: int
+    h2: int
+    h3: int
     text_sha256: str = ""  # the page's text, to tell a reused page from a page of the same template
     applicant_key: str = ""
     applicant_name: str = ""

@@ -1,9 +1,10 @@
 """The evidence index: what every stored dossier handed in, so a new one can be checked against all.
 
 Indexed per dossier: each invoice's identity, a perceptual hash of every page image (console
-screenshots marked as such) and of every seal impression. Checking a dossier is a handful of
-indexed lookups: invoice keys by equality, image hashes through their eight 8-bit bands
-(multi-index hashing: hashes at most 7 bits apart share a band). A candidate is confirmed before
+screenshots marked as such) and of every seal impression. Checking a dossier is a few indexed
+lookups: invoice keys by equality, image hashes through their four 16-bit bands (multi-index
+hashing: of two hashes at most 11 bits apart, one band is at most 2 bits apart, so each band's
+137 neighbours are looked up in its index). A candidate is confirmed before
 it is flagged: a page must also carry the same text (two invoices of one template look alike but
 name other buyers), a seal impression must coincide pixel for pixel after alignment, as a copied
 impression does and two real stampings never do.
@@ -57,9 +58,24 @@ def image_hash(data: bytes) -> str | None:
         return None
 
 
+BANDS, BAND_BITS, BAND_RADIUS = 4, 16, 2
+
+
 def bands(hex_hash: str) -> list[int]:
+    """The hash's four 16-bit bands, high to low."""
     value = int(hex_hash, 16)
-    return [(value >> (8 * (7 - i))) & 0xFF for i in range(8)]
+    return [(value >> (BAND_BITS * (BANDS - 1 - i))) & 0xFFFF for i in range(BANDS)]
+
+
+def _neighbours(band: int) -> set[int]:
+    """Every 16-bit value at most BAND_RADIUS bits from ``band`` (137 of them)."""
+    out = {band}
+    for i in range(BAND_BITS):
+        one = band ^ (1 << i)
+        out.add(one)
+        for j in range(i + 1, BAND_BITS):
+            out.add(one ^ (1 << j))
+    return out
 
 
 def hamming(a: str, b: str) -> int:
@@ -78,9 +94,9 @@ def _text(page: PageText) -> str:
 
 def _hash_row(dossier_id: str, kind: str, page: int, hex_hash: str, who: Applicant, *, ref: str = "",
               text_sha256: str = "") -> ImageHashRow:
-    b = bands(hex_hash)
+    h = bands(hex_hash)
     return ImageHashRow(dossier_id=dossier_id, kind=kind, page=page, ref=ref, hash=hex_hash,
-                        b0=b[0], b1=b[1], b2=b[2], b3=b[3], b4=b[4], b5=b[5], b6=b[6], b7=b[7],
+                        h0=h[0], h1=h[1], h2=h[2], h3=h[3],
                         text_sha256=text_sha256, applicant_key=applicant_key(who), applicant_name=who.name or "")
 
 
@@ -152,31 +168,39 @@ def cross_dossier_flags(session: Session, dossier_id: str, applicant: Applicant,
                 values={"invoice_key": hit.key, "other_dossier": hit.dossier_id,
                         "other_applicant": hit.applicant_name, "other_page": hit.page},
             ))
-    for row in entries.hashes:
-        # the page of an invoice already caught by its number explains its image and its seal
-        if row.page in invoice_pages or (row.kind != "seal" and len(entries.texts.get(row.page, "")) < MIN_PAGE_TEXT):
-            continue
-        flag = _image_match(session, row, entries, foreign, since)
+    wanted = [row for row in entries.hashes
+              # the page of an invoice already caught by its number explains its image and its seal
+              if row.page not in invoice_pages
+              and (row.kind == "seal" or len(entries.texts.get(row.page, "")) >= MIN_PAGE_TEXT)]
+    candidates = _candidates(session, wanted, since)
+    for row in wanted:
+        flag = _image_match(session, row, candidates, entries, foreign)
         if flag is not None:
             flags.append(flag)
     return flags
 
 
-def _candidates(session: Session, row: ImageHashRow, kinds: tuple[str, ...], bits: int,
-                since: datetime) -> list[ImageHashRow]:
-    band_match = or_(*[getattr(ImageHashRow, f"b{i}") == getattr(row, f"b{i}") for i in range(8)])
-    rows = session.exec(select(ImageHashRow).join(DossierRow, DossierRow.id == ImageHashRow.dossier_id)  # type: ignore[arg-type]
-                        .where(band_match, ImageHashRow.kind.in_(kinds),  # type: ignore[attr-defined]
-                               ImageHashRow.dossier_id != row.dossier_id, DossierRow.created_at < since))
-    return sorted((r for r in rows if hamming(r.hash, row.hash) <= bits), key=lambda r: hamming(r.hash, row.hash))
+def _candidates(session: Session, rows: list[ImageHashRow], since: datetime) -> list[ImageHashRow]:
+    """Stored hashes of dossiers stored before ``since`` that may be within 11 bits of one of ``rows``."""
+    if not rows:
+        return []
+    near = [set().union(*(_neighbours(bands(r.hash)[i]) for r in rows)) for i in range(BANDS)]
+    band_match = or_(*[getattr(ImageHashRow, f"h{i}").in_(sorted(near[i])) for i in range(BANDS)])
+    return list(session.exec(select(ImageHashRow).join(DossierRow, DossierRow.id == ImageHashRow.dossier_id)  # type: ignore[arg-type]
+                             .where(band_match, DossierRow.created_at < since)))
 
 
-def _image_match(session: Session, row: ImageHashRow, entries: _Entries, foreign,  # type: ignore[no-untyped-def]
-                 since: datetime) -> RiskFlag | None:
+def _nearest(row: ImageHashRow, candidates: list[ImageHashRow], kinds: tuple[str, ...], bits: int) -> list[ImageHashRow]:
+    near = [c for c in candidates if c.kind in kinds and hamming(c.hash, row.hash) <= bits]
+    return sorted(near, key=lambda c: (hamming(c.hash, row.hash), c.dossier_id, c.page))
+
+
+def _image_match(session: Session, row: ImageHashRow, candidates: list[ImageHashRow],  # type: ignore[no-untyped-def]
+                 entries: _Entries, foreign) -> RiskFlag | None:
     if row.kind == "seal":
         seal = entries.seals[row.ref]
         mine = decode_mask(seal.mask)
-        for cand in foreign(_candidates(session, row, ("seal",), SEAL_BITS, since)):
+        for cand in foreign(_nearest(row, candidates, ("seal",), SEAL_BITS)):
             other = session.get(SealRow, (cand.dossier_id, cand.ref))
             theirs = decode_mask((other.data or {}).get("mask", "")) if other else None
             if mine is None or theirs is None or not theirs.any():
@@ -186,7 +210,7 @@ def _image_match(session: Session, row: ImageHashRow, entries: _Entries, foreign
                 return _reuse_flag(row, cand, "印章印迹", {"seal": seal.id, "similarity": round(score, 3),
                                                        "text": seal.text}, evidence=[seal.id])
         return None
-    for cand in foreign(_candidates(session, row, ("page", "screenshot"), PAGE_BITS, since)):
+    for cand in foreign(_nearest(row, candidates, ("page", "screenshot"), PAGE_BITS)):
         if cand.text_sha256 != row.text_sha256:
             other = session.exec(select(PageRow).where(PageRow.dossier_id == cand.dossier_id,
                                                        PageRow.number == cand.page)).first()

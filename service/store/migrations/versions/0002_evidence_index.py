@@ -25,14 +25,10 @@ def upgrade() -> None:
     sa.Column('page', sa.Integer(), nullable=False),
     sa.Column('ref', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('hash', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-    sa.Column('b0', sa.Integer(), nullable=False),
-    sa.Column('b1', sa.Integer(), nullable=False),
-    sa.Column('b2', sa.Integer(), nullable=False),
-    sa.Column('b3', sa.Integer(), nullable=False),
-    sa.Column('b4', sa.Integer(), nullable=False),
-    sa.Column('b5', sa.Integer(), nullable=False),
-    sa.Column('b6', sa.Integer(), nullable=False),
-    sa.Column('b7', sa.Integer(), nullable=False),
+    sa.Column('h0', sa.Integer(), nullable=False),
+    sa.Column('h1', sa.Integer(), nullable=False),
+    sa.Column('h2', sa.Integer(), nullable=False),
+    sa.Column('h3', sa.Integer(), nullable=False),
     sa.Column('text_sha256', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('applicant_key', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('applicant_name', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
@@ -40,15 +36,11 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('image_hash', schema=None) as batch_op:
-        batch_op.create_index('ix_image_hash_b0', ['b0'], unique=False)
-        batch_op.create_index('ix_image_hash_b1', ['b1'], unique=False)
-        batch_op.create_index('ix_image_hash_b2', ['b2'], unique=False)
-        batch_op.create_index('ix_image_hash_b3', ['b3'], unique=False)
-        batch_op.create_index('ix_image_hash_b4', ['b4'], unique=False)
-        batch_op.create_index('ix_image_hash_b5', ['b5'], unique=False)
-        batch_op.create_index('ix_image_hash_b6', ['b6'], unique=False)
-        batch_op.create_index('ix_image_hash_b7', ['b7'], unique=False)
         batch_op.create_index(batch_op.f('ix_image_hash_dossier_id'), ['dossier_id'], unique=False)
+        batch_op.create_index('ix_image_hash_h0', ['h0'], unique=False)
+        batch_op.create_index('ix_image_hash_h1', ['h1'], unique=False)
+        batch_op.create_index('ix_image_hash_h2', ['h2'], unique=False)
+        batch_op.create_index('ix_image_hash_h3', ['h3'], unique=False)
 
     op.create_table('invoice_key',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -82,14 +74,10 @@ def downgrade() -> None:
 
     op.drop_table('invoice_key')
     with op.batch_alter_table('image_hash', schema=None) as batch_op:
+        batch_op.drop_index('ix_image_hash_h3')
+        batch_op.drop_index('ix_image_hash_h2')
+        batch_op.drop_index('ix_image_hash_h1')
+        batch_op.drop_index('ix_image_hash_h0')
         batch_op.drop_index(batch_op.f('ix_image_hash_dossier_id'))
-        batch_op.drop_index('ix_image_hash_b7')
-        batch_op.drop_index('ix_image_hash_b6')
-        batch_op.drop_index('ix_image_hash_b5')
-        batch_op.drop_index('ix_image_hash_b4')
-        batch_op.drop_index('ix_image_hash_b3')
-        batch_op.drop_index('ix_image_hash_b2')
-        batch_op.drop_index('ix_image_hash_b1')
-        batch_op.drop_index('ix_image_hash_b0')
 
     op.drop_table('image_hash')
