@@ -41,6 +41,7 @@ from models.enums import ErrorCode, FlagCode, Severity, Status, TextSource
 from models.evidence import DossierEvidence, StageTiming
 from models.rulepack import RulePack
 from service import analysis, checklist, consistency, rulepacks
+from service.forensics import FileForensics, analyse_file, forensic_flags, region_findings
 from service.ingest import RawPage, SourceFile, collect_files, iter_pages, render_pdf_page
 from service.ocr.engine import OcrEngine, get_engine
 from service.ocr.reader import OcrCache, image_hash, read_page, upright_image
@@ -258,7 +259,9 @@ def read_dossier(paths: list[Path], options: CheckOptions, settings: Settings, *
     findings: list[Finding] = []
     images: dict[int, bytes] = {}
     number = 0
+    forensics: list[FileForensics] = []
     for source in files:
+        first_page = number + 1
         for raw in iter_pages(source, settings):
             if number >= settings.max_pages:
                 errors.append(ReportError(file=source.name, page=None, code=ErrorCode.too_many_pages,
@@ -286,10 +289,16 @@ def read_dossier(paths: list[Path], options: CheckOptions, settings: Settings, *
                 with stages.run("page_evidence"):
                     seals.extend(find_seals(page.image, page.text, page.scale, get, cache, rims))
                     findings.extend(_image_findings(page, errors))
+                    if page.info.text_source == TextSource.ocr:  # a scan or photo, not a rendered page
+                        findings.extend(region_findings(page.image, number, page.scale))
                     if options.previews:
                         images[number] = _preview(page.image)
                 page.image = None
             pages.append(page)
+        with stages.run("forensics"):
+            checked = analyse_file(source.name, source.data)
+            checked.pages = list(range(first_page, number + 1))
+            forensics.append(checked)
         if number >= settings.max_pages:
             break
     if not pages and not errors:
@@ -299,6 +308,8 @@ def read_dossier(paths: list[Path], options: CheckOptions, settings: Settings, *
         groups = _classify(pages)
     with stages.run("extract"):
         documents = _extract(pages, groups, findings, flags, errors)
+    with stages.run("forensics"):
+        flags += forensic_flags(forensics, {p.info.page: p.info.document_type for p in pages}, findings)
     with stages.run("seals"):
         applicant = analysis.identify_applicant(documents, options.applicant)
         seals = confirm_names(seals, rims, documents, [p.text for p in pages], applicant, get, cache)
