@@ -186,8 +186,15 @@ def _candidates(session: Session, rows: list[ImageHashRow], since: datetime) -> 
         return []
     near = [set().union(*(_neighbours(bands(r.hash)[i]) for r in rows)) for i in range(BANDS)]
     band_match = or_(*[getattr(ImageHashRow, f"h{i}").in_(sorted(near[i])) for i in range(BANDS)])
-    return list(session.exec(select(ImageHashRow).join(DossierRow, DossierRow.id == ImageHashRow.dossier_id)  # type: ignore[arg-type]
-                             .where(band_match, DossierRow.created_at < since)))
+    # only what the comparison needs, as plain rows: thousands of candidates, few matches
+    columns = (ImageHashRow.id, ImageHashRow.hash, ImageHashRow.kind)
+    loose = session.exec(select(*columns).join(DossierRow, DossierRow.id == ImageHashRow.dossier_id)  # type: ignore[call-overload,arg-type]
+                         .where(band_match, DossierRow.created_at < since))
+    mine = [r.hash for r in rows]
+    ids = [i for i, h, _ in loose if min(hamming(h, m) for m in mine) <= max(PAGE_BITS, SEAL_BITS)]
+    if not ids:
+        return []
+    return list(session.exec(select(ImageHashRow).where(ImageHashRow.id.in_(ids))))  # type: ignore[union-attr]
 
 
 def _nearest(row: ImageHashRow, candidates: list[ImageHashRow], kinds: tuple[str, ...], bits: int) -> list[ImageHashRow]:
