@@ -315,6 +315,21 @@ class Summary(BaseModel):
     partial: bool
 
 
+class RiskReason(BaseModel):
+    code: str  # the flag code
+    count: int
+    points: float  # what these flags add to the score
+    pages: list[int] = Field(default_factory=list)
+
+
+class RiskScore(BaseModel):
+    """How urgently a reviewer should look: 0-100 from the flags, with what made it up."""
+
+    score: int
+    level: str  # high | medium | low
+    reasons: list[RiskReason] = Field(default_factory=list)
+
+
 class Report(BaseModel):
     schema_version: str = SCHEMA_VERSION
     programme: str
@@ -336,3 +351,4 @@ class Report(BaseModel):
     errors: list[ReportError]
     # figures the applicant declared on the command line or API (not read from the dossier)
     declared: dict[str, str] = Field(default_factory=dict)
+    risk: RiskScore | None = None

@@ -88,6 +88,12 @@ class FlagCode(StrEnum):
     contract_party_not_applicant = "contract_party_not_applicant"
     contract_party_credit_code_mismatch = "contract_party_credit_code_mismatch"
     riding_seam_broken = "riding_seam_broken"
+    # document forensics
+    pdf_updated_after_signing = "pdf_updated_after_signing"  # an update after signing left the pages as signed
+    pdf_made_by_image_editor = "pdf_made_by_image_editor"
+    ofd_signature_missing = "ofd_signature_missing"
+    ofd_modified_after_signing = "ofd_modified_after_signing"
+    image_region_inconsistent = "image_region_inconsistent"
 
 
 class ErrorCode(StrEnum):
@@ -106,3 +112,5 @@ class ErrorCode(StrEnum):
     ocr_failed = "ocr_failed"
     extractor_failed = "extractor_failed"
     empty_dossier = "empty_dossier"
+    # a dossier-level check (spending, seals, consistency ...) failed; the items that needed it need review
+    analysis_failed = "analysis_failed"

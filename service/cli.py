@@ -1,7 +1,10 @@
 """The ``evidence-check`` command.
 
     evidence-check check PATH... [--programme ID] [--star 3|4|5] [--applicant NAME]
-                                 [--format json|md|html|xlsx ...] [-o FILE_OR_FOLDER]
+                                 [--format json|md|html|xlsx ...] [-o FILE_OR_FOLDER] [--no-store]
+    evidence-check list [--format table|json]
+    evidence-check recheck ID [--programme ID] [--star N] [--format ...] [-o ...]
+    evidence-check show ID [--format ...] [-o ...]
     evidence-check extract FILE [--format json|md]
     evidence-check programmes
 
@@ -23,6 +26,7 @@ from models.enums import Status
 from service import rulepacks
 from service.reports import FORMATS, SEVERITY_LABELS, render, write_report
 from service.settings import Settings
+from service.store import Store
 
 EXIT_OK, EXIT_INPUT, EXIT_USAGE = 0, 1, 2
 
@@ -52,14 +56,30 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--programme", default="jinan-star-cloud-2020", help="rule pack id (see `evidence-check programmes`)")
     check.add_argument("--star", type=int, choices=[3, 4, 5], help="star level applied for (default: the pack's)")
     check.add_argument("--applicant", help="the applicant's name, if the dossier's form does not say it")
-    check.add_argument("--format", action="append", choices=FORMATS, dest="formats",
-                       help="report format; repeat for several (default: all four)")
-    check.add_argument("-o", "--output", type=Path,
-                       help="output file (one format; '-' for standard output) or folder (default: ./evidence-report)")
+    _output_options(check)
     check.add_argument("--declare", action="append", default=[], metavar="NAME=VALUE",
                        help="a figure the applicant declares where the dossier lacks it, e.g. staff_total=120 "
                             "(repeatable; the report marks it as declared)")
     check.add_argument("--quiet", action="store_true", help="no summary and no progress on the terminal")
+    check.add_argument("--no-store", action="store_true",
+                       help="do not keep the dossier in the store (by default it is kept, and its id printed)")
+
+    listing = sub.add_parser("list", help="the stored dossiers, most recently checked first")
+    listing.add_argument("--format", choices=["table", "json"], default="table")
+    listing.add_argument("--sort", choices=["checked", "risk"], default="checked",
+                         help="most recently checked first (default), or riskiest first")
+
+    recheck = sub.add_parser("recheck", help="evaluate a stored dossier again (no page is read again)")
+    recheck.add_argument("dossier_id", metavar="ID")
+    recheck.add_argument("--programme", help="rule pack id (default: the one it was checked against)")
+    recheck.add_argument("--star", type=int, help="star level (default: the one it was checked for)")
+    _output_options(recheck)
+    recheck.add_argument("--quiet", action="store_true", help="no summary on the terminal")
+
+    show = sub.add_parser("show", help="write a stored dossier's latest report")
+    show.add_argument("dossier_id", metavar="ID")
+    _output_options(show)
+    show.add_argument("--quiet", action="store_true", help="no summary on the terminal")
 
     extract = sub.add_parser("extract", help="read one document: type, fields, flags (no checklist)")
     extract.add_argument("file", type=Path)
@@ -70,6 +90,13 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     return parser
+
+
+def _output_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--format", action="append", choices=FORMATS, dest="formats",
+                        help="report format; repeat for several (default: all four)")
+    parser.add_argument("-o", "--output", type=Path,
+                        help="output file (one format; '-' for standard output) or folder (default: ./evidence-report)")
 
 
 def _progress(quiet: bool):  # type: ignore[no-untyped-def]
@@ -124,10 +151,48 @@ def _summary(report: Report, written: list[Path]) -> str:
 
 
 
-def _cmd_check(args: argparse.Namespace, settings: Settings) -> int:
-    from service.pipeline import CheckOptions, check_dossier
-
+def _formats(args: argparse.Namespace) -> list[str] | None:
+    """The formats asked for, or None (after a message) when they cannot go where -o says."""
     formats = args.formats or list(FORMATS)
+    if args.output is not None and str(args.output) == "-" and (len(formats) != 1 or formats[0] == "xlsx"):
+        print("evidence-check: error: '-o -' needs exactly one text format (json, md or html)", file=sys.stderr)
+        return None
+    return formats
+
+
+def _write(report: Report, formats: list[str], output: Path | None, images: dict[int, bytes]) -> list[Path]:
+    """Write the report where -o says: standard output, one file, or a folder of every format."""
+    if output is not None and str(output) == "-":
+        sys.stdout.buffer.write(render(report, formats[0], images))
+        sys.stdout.flush()
+        return []
+    if len(formats) == 1 and output is not None and output.suffix:
+        targets = {formats[0]: output}
+    else:
+        folder = output or Path("evidence-report")
+        folder.mkdir(parents=True, exist_ok=True)
+        targets = {fmt: folder / f"report.{fmt}" for fmt in formats}
+    for fmt, path in targets.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_report(report, fmt, path, images)
+    return list(targets.values())
+
+
+def _finish(report: Report, args: argparse.Namespace, written: list[Path], dossier_id: str | None) -> int:
+    to_stdout = args.output is not None and str(args.output) == "-"
+    if not args.quiet and not to_stdout:
+        print(_summary(report, written))
+    if dossier_id:
+        # the last line (on stderr when the report itself goes to stdout), so scripts can take it
+        print(f"已存档，编号 dossier id: {dossier_id}", file=sys.stderr if to_stdout else sys.stdout)
+    # 1 only when nothing could be read at all; a partly unreadable dossier is still a check that ran
+    return EXIT_INPUT if report.summary.pages == 0 else EXIT_OK
+
+
+def _cmd_check(args: argparse.Namespace, settings: Settings) -> int:
+    formats = _formats(args)
+    if formats is None:
+        return EXIT_USAGE
     declared: dict[str, str] = {}
     for item in args.declare:
         name, sep, value = item.partition("=")
@@ -135,39 +200,74 @@ def _cmd_check(args: argparse.Namespace, settings: Settings) -> int:
             print(f"evidence-check: error: --declare needs NAME=VALUE, got {item!r}", file=sys.stderr)
             return EXIT_USAGE
         declared[name.strip()] = value.strip()
-    if args.output is not None and str(args.output) == "-" and (len(formats) != 1 or formats[0] == "xlsx"):
-        print("evidence-check: error: '-o -' needs exactly one text format (json, md or html)", file=sys.stderr)
-        return EXIT_USAGE
+    from service import dossiers
+    from service.pipeline import CheckOptions
+
+    options = CheckOptions(programme=args.programme, star=args.star, applicant=args.applicant,
+                           previews="html" in formats, declared=declared)
+
     try:
-        outcome = check_dossier(
-            args.paths,
-            CheckOptions(programme=args.programme, star=args.star, applicant=args.applicant,
-                         previews="html" in formats, declared=declared),
-            settings, progress=_progress(args.quiet),
-        )
+        store = None if args.no_store else Store.open(settings)
+        checked = dossiers.check(args.paths, options, settings, store=store, progress=_progress(args.quiet))
     except rulepacks.RulePackError as exc:
         print(f"evidence-check: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    report = outcome.report
-    written: list[Path] = []
-    if args.output is not None and str(args.output) == "-":
-        sys.stdout.buffer.write(render(report, formats[0], outcome.page_images))
-        sys.stdout.flush()
-    else:
-        if len(formats) == 1 and args.output is not None and args.output.suffix:
-            targets = {formats[0]: args.output}
-        else:
-            folder = args.output or Path("evidence-report")
-            folder.mkdir(parents=True, exist_ok=True)
-            targets = {fmt: folder / f"report.{fmt}" for fmt in formats}
-        for fmt, path in targets.items():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            write_report(report, fmt, path, outcome.page_images)
-            written.append(path)
-        if not args.quiet:
-            print(_summary(report, written))
-    # 1 only when nothing could be read at all; a partly unreadable dossier is still a check that ran
-    return EXIT_INPUT if report.summary.pages == 0 else EXIT_OK
+    written = _write(checked.report, formats, args.output, checked.page_images)
+    return _finish(checked.report, args, written, checked.dossier_id)
+
+
+def _cmd_list(args: argparse.Namespace, settings: Settings) -> int:
+    rows = Store.open(settings).list_dossiers(sort=args.sort)
+    if args.format == "json":
+        import json
+
+        print(json.dumps([{
+            "id": r.id, "applicant": r.applicant_name, "credit_code": r.applicant_credit_code,
+            "programme": r.programme, "star": r.star, "status": r.status, "pages": r.pages, "flags": r.flags,
+            "high_flags": r.high_flags, "risk_score": r.risk_score, "errors": r.errors,
+            "checked_at": r.checked_at.isoformat() if r.checked_at else None,
+        } for r in rows], ensure_ascii=False, indent=2))
+        return EXIT_OK
+    if not rows:
+        print("没有已存档的材料（evidence-check check 会把检查过的材料存档）")
+        return EXIT_OK
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table("编号 id", "申报企业 applicant", "项目 programme", "状态 status", "风险分 risk",
+                  "风险提示 flags", "检查时间 checked")
+    for r in rows:
+        checked = r.checked_at.strftime("%Y-%m-%d %H:%M") if r.checked_at else "-"
+        table.add_row(r.id, r.applicant_name or "未识别", r.programme + (f" ({r.star}★)" if r.star else ""),
+                      r.status, str(r.risk_score), f"{r.flags} (高 {r.high_flags})", checked)
+    Console(width=160).print(table)
+    return EXIT_OK
+
+
+def _cmd_recheck(args: argparse.Namespace, settings: Settings) -> int:
+    from service import dossiers
+
+    formats = _formats(args)
+    if formats is None:
+        return EXIT_USAGE
+    try:
+        checked = dossiers.recheck(Store.open(settings), args.dossier_id, programme=args.programme, star=args.star)
+    except rulepacks.RulePackError as exc:
+        print(f"evidence-check: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    written = _write(checked.report, formats, args.output, checked.page_images)
+    return _finish(checked.report, args, written, checked.dossier_id)
+
+
+def _cmd_show(args: argparse.Namespace, settings: Settings) -> int:
+    formats = _formats(args)
+    if formats is None:
+        return EXIT_USAGE
+    store = Store.open(settings)
+    report = store.latest_report(args.dossier_id)
+    images = store.load_evidence(args.dossier_id)[1] if "html" in formats else {}
+    written = _write(report, formats, args.output, images)
+    return _finish(report, args, written, None)
 
 
 def _cmd_extract(args: argparse.Namespace, settings: Settings) -> int:
@@ -217,6 +317,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "check":
             return _cmd_check(args, settings)
+        if args.command == "list":
+            return _cmd_list(args, settings)
+        if args.command == "recheck":
+            return _cmd_recheck(args, settings)
+        if args.command == "show":
+            return _cmd_show(args, settings)
         if args.command == "extract":
             return _cmd_extract(args, settings)
         if args.command == "programmes":
@@ -228,6 +334,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_OK
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # the reader of our output went away (| head): nothing more to say
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
+    except LookupError as exc:  # an unknown stored dossier id: the message says what to do
+        print(f"evidence-check: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except Exception as exc:  # noqa: BLE001 - the last line of defence: one line, no traceback
         if os.environ.get("EVIDENCE_DEBUG"):
             raise

@@ -8,7 +8,9 @@ recorded in ``report.errors`` and the run goes on.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -17,10 +19,12 @@ from typing import TypeVar
 import cv2
 import numpy as np
 
+from evaluation.risk import risk_score
 from extractors import registry
 from extractors.base import Extraction
 from extractors.classify import classify_page, group_documents
 from models.domain import (
+    Applicant,
     Document,
     Finding,
     PageInfo,
@@ -29,13 +33,16 @@ from models.domain import (
     ReportError,
     RiskFlag,
     Seal,
+    Spending,
     Summary,
     stable_id,
 )
 from models.enums import ErrorCode, FlagCode, Severity, Status, TextSource
+from models.evidence import DossierEvidence, StageTiming
 from models.rulepack import RulePack
 from service import analysis, checklist, consistency, rulepacks
-from service.ingest import RawPage, collect_files, iter_pages, render_pdf_page
+from service.forensics import FileForensics, analyse_file, forensic_flags, region_findings
+from service.ingest import RawPage, SourceFile, collect_files, iter_pages, render_pdf_page
 from service.ocr.engine import OcrEngine, get_engine
 from service.ocr.reader import OcrCache, image_hash, read_page, upright_image
 from service.seals import (
@@ -65,11 +72,27 @@ class CheckOptions:
     # says which figures came from here and which from the dossier
     declared: dict[str, str] = field(default_factory=dict)
 
+    def stored(self) -> dict[str, object]:
+        """What a re-check of the stored dossier evaluates with again (the date is the re-check's own)."""
+        return {"programme": self.programme, "star": self.star, "applicant": self.applicant,
+                "declared": dict(self.declared)}
+
+    @classmethod
+    def from_stored(cls, data: dict[str, object]) -> CheckOptions:
+        options = cls(previews=False)
+        for key in ("programme", "star", "applicant", "declared"):
+            if data.get(key) is not None:
+                setattr(options, key, data[key])
+        return options
+
 
 @dataclass
 class CheckOutcome:
     report: Report
     page_images: dict[int, bytes] = field(default_factory=dict)
+    evidence: DossierEvidence | None = None
+    files: list[SourceFile] = field(default_factory=list)
+    stages: list[StageTiming] = field(default_factory=list)
 
 
 @dataclass
@@ -171,13 +194,54 @@ def _flags_from(extraction: Extraction, doc: Document) -> list[RiskFlag]:
     return flags
 
 
-def check_dossier(paths: list[Path], options: CheckOptions, settings: Settings, *,
-                  engine: OcrEngine | None = None, progress: Progress | None = None) -> CheckOutcome:
-    """Check one dossier (files, folders or zips, in bound order) against a programme."""
-    pack: RulePack = rulepacks.load(options.programme)
-    checklist.validate_pack(pack)
-    today = options.today or date.today()
-    star = options.star or pack.default_star
+@dataclass
+class Reading:
+    """What reading a dossier's files yields: the evidence, the report's page images, the files."""
+
+    evidence: DossierEvidence
+    page_images: dict[int, bytes] = field(default_factory=dict)
+    files: list[SourceFile] = field(default_factory=list)
+    stages: list[StageTiming] = field(default_factory=list)
+
+
+class _Stages:
+    """Times each stage (summed over its pages) and records whether it ran clean."""
+
+    def __init__(self, progress: Progress | None = None) -> None:
+        self.records: dict[str, StageTiming] = {}
+        self.progress = progress
+
+    @contextmanager
+    def run(self, stage: str) -> Iterator[None]:
+        record = self.records.setdefault(stage, StageTiming(stage, "ok", 0.0))
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            record.seconds += time.perf_counter() - started
+
+    def mark(self, stage: str, status: str, detail: str) -> None:
+        record = self.records.setdefault(stage, StageTiming(stage, status, 0.0))
+        if status == "failed" or record.status == "ok":
+            record.status = status
+        record.detail = "; ".join(filter(None, [record.detail, detail]))[:2000]
+
+    def report(self, stage: str, done: int, total: int) -> None:
+        if self.progress:
+            self.progress(stage, done, total)
+
+    def timings(self) -> list[StageTiming]:
+        return list(self.records.values())
+
+
+def read_dossier(paths: list[Path], options: CheckOptions, settings: Settings, *,
+                 engine: OcrEngine | None = None, progress: Progress | None = None) -> Reading:
+    """Read a dossier's files into evidence: ingest, text, page images, classification, extraction.
+
+    This is the expensive half of a check; its result does not depend on the programme, so the
+    store keeps it and ``evaluate`` can be run on it again.
+    """
+    stages = _Stages(progress)
     cache = OcrCache(settings.ocr_cache_dir)
     engine_holder: list[OcrEngine] = [engine] if engine else []
 
@@ -186,7 +250,8 @@ def check_dossier(paths: list[Path], options: CheckOptions, settings: Settings, 
             engine_holder.append(get_engine(settings.ocr_engine))
         return engine_holder[0]
 
-    files, errors = collect_files(paths, settings)
+    with stages.run("ingest"):
+        files, errors = collect_files(paths, settings)
     flags: list[RiskFlag] = []
     pages: list[_Page] = []
     seals: list[Seal] = []
@@ -194,7 +259,9 @@ def check_dossier(paths: list[Path], options: CheckOptions, settings: Settings, 
     findings: list[Finding] = []
     images: dict[int, bytes] = {}
     number = 0
+    forensics: list[FileForensics] = []
     for source in files:
+        first_page = number + 1
         for raw in iter_pages(source, settings):
             if number >= settings.max_pages:
                 errors.append(ReportError(file=source.name, page=None, code=ErrorCode.too_many_pages,
@@ -212,40 +279,70 @@ def check_dossier(paths: list[Path], options: CheckOptions, settings: Settings, 
                         PageText(page=number, width=0, height=0), None, 1.0))
                 continue
             number += 1
-            if progress:
-                progress("reading", number, 0)
-            page = _read_text(raw, number, get, cache, settings, errors, flags)
+            stages.report("reading", number, 0)
+            with stages.run("text"):
+                page = _read_text(raw, number, get, cache, settings, errors, flags)
             raw.image = None
             # what only the pixels show (seals, QR codes) and the report's page image are taken
             # now, so a 300-page dossier never holds more than one page's pixels at a time
             if page.image is not None:
-                seals.extend(find_seals(page.image, page.text, page.scale, get, cache, rims))
-                findings.extend(_image_findings(page, errors))
-                if options.previews:
-                    images[number] = _preview(page.image)
+                with stages.run("page_evidence"):
+                    seals.extend(find_seals(page.image, page.text, page.scale, get, cache, rims))
+                    findings.extend(_image_findings(page, errors))
+                    if page.info.text_source == TextSource.ocr:  # a scan or photo, not a rendered page
+                        findings.extend(region_findings(page.image, number, page.scale))
+                    if options.previews:
+                        images[number] = _preview(page.image)
                 page.image = None
             pages.append(page)
+        with stages.run("forensics"):
+            checked = analyse_file(source.name, source.data)
+            checked.pages = list(range(first_page, number + 1))
+            forensics.append(checked)
         if number >= settings.max_pages:
             break
     if not pages and not errors:
         errors.append(ReportError(file=None, code=ErrorCode.empty_dossier, message="输入中没有找到任何页面"))
 
-    # classify and group
+    with stages.run("classify"):
+        groups = _classify(pages)
+    with stages.run("extract"):
+        documents = _extract(pages, groups, findings, flags, errors)
+    with stages.run("forensics"):
+        flags += forensic_flags(forensics, {p.info.page: p.info.document_type for p in pages}, findings)
+    with stages.run("seals"):
+        applicant = analysis.identify_applicant(documents, options.applicant)
+        seals = confirm_names(seals, rims, documents, [p.text for p in pages], applicant, get, cache)
+        rims.clear()
+    for error in errors:
+        stage = "extract" if error.code == ErrorCode.extractor_failed else "text"
+        stages.mark(stage, "partial", f"{error.file or ''} {error.code}")
+    evidence = DossierEvidence(
+        inputs=[source.name for source in files] or [p.name for p in paths],
+        pages=[p.info for p in pages], texts=[p.text for p in pages], documents=documents,
+        findings=_unique(findings), seals=seals, flags=_unique([f.with_id() for f in flags]), errors=errors,
+    )
+    return Reading(evidence=evidence, page_images=images, files=files, stages=stages.timings())
+
+
+def _classify(pages: list[_Page]) -> list[list[int]]:
+    """Type every page and group the pages into documents."""
     for p in pages:
         if p.text.lines:
             doc_type, confidence, reason = classify_page(p.text)
             p.info.document_type = doc_type
             p.info.notes.append(f"分类为 `{doc_type}`（置信度 {confidence:.2f}）：{reason}")
-    groups = group_documents([(p.text, p.info.document_type, p.info.file) for p in pages])
-    by_number = {p.info.page: p for p in pages}
+    return group_documents([(p.text, p.info.document_type, p.info.file) for p in pages])
 
-    # page findings
+
+def _extract(pages: list[_Page], groups: list[list[int]], findings: list[Finding], flags: list[RiskFlag],
+             errors: list[ReportError]) -> list[Document]:
+    """Page findings on every page; each document's fields from its pages."""
+    by_number = {p.info.page: p for p in pages}
     for p in pages:
         for name, fn in registry.PAGE_EXTRACTORS:
             out = _run_extractor(fn, p.text, f"第 {p.info.page} 页（`{name}`）", errors, p.info.file, p.info.file_page)
             findings.extend(out or [])  # type: ignore[arg-type]
-
-    # documents
     documents: list[Document] = []
     for group in groups:
         first = by_number[group[0]]
@@ -261,32 +358,63 @@ def check_dossier(paths: list[Path], options: CheckOptions, settings: Settings, 
                 doc.fields, doc.list_fields, doc.line_items, doc.facts = out.fields, out.list_fields, out.line_items, out.facts
                 findings.extend(out.findings)
                 flags.extend(_flags_from(out, doc))
-        title = doc.value("title")
-        doc.title = title
+        doc.title = doc.value("title")
         documents.append(doc)
+    return documents
 
-    # across the dossier
-    applicant = analysis.identify_applicant(documents, options.applicant)
-    seals = confirm_names(seals, rims, documents, [p.text for p in pages], applicant, get, cache)
-    rims.clear()
-    spending, invoice_flags = analysis.invoice_flags_and_spending(documents, applicant, pack.cutoff_date, today)
-    flags += invoice_flags + analysis.region_flags(documents, pack) + analysis.applicant_flags(documents, applicant)
-    seams = riding_seams(documents, seals)
+
+def evaluate(evidence: DossierEvidence, options: CheckOptions, *,
+             stages: list[StageTiming] | None = None) -> Report:
+    """Evaluate read evidence against a programme: dossier analysis, the checklist, the report.
+
+    Pure: no page is read and nothing is written. A failure in a dossier-level analysis is recorded
+    in the report's errors, and the checklist items that needed its result end ``needs_review``.
+    """
+    log_ = _Stages()
+    pack: RulePack = rulepacks.load(options.programme)
+    checklist.validate_pack(pack)
+    today = options.today or date.today()
+    star = options.star or pack.default_star
+    documents = [d.model_copy(deep=True) for d in evidence.documents]  # the evidence stays as read
+    seals, texts, errors = evidence.seals, evidence.texts, list(evidence.errors)
+    flags = list(evidence.flags)
+    heights = {p.page: p.height for p in texts}
+
+    def guarded(name: str, fn: Callable[[], _T], fallback: _T) -> _T:
+        with log_.run("analyse"):
+            try:
+                return fn()
+            except Exception as exc:  # noqa: BLE001 - one dossier-level check must not end the run
+                log.exception("dossier analysis %s failed", name)
+                errors.append(ReportError(file=None, code=ErrorCode.analysis_failed,
+                                          message=f"材料综合检查 `{name}` 出错：{exc!r}；依赖它的检查项需人工复核"))
+                log_.mark("analyse", "partial", name)
+                return fallback
+
+    applicant = guarded("applicant", lambda: analysis.identify_applicant(documents, options.applicant), Applicant())
+    spending, invoice_flags = guarded(
+        "spending", lambda: analysis.invoice_flags_and_spending(documents, applicant, pack.cutoff_date, today),
+        (Spending(since="", total="0.00", invoice_count=0), []))
+    flags += invoice_flags
+    flags += guarded("region", lambda: analysis.region_flags(documents, pack), [])
+    flags += guarded("applicant_flags", lambda: analysis.applicant_flags(documents, applicant), [])
+    seams = guarded("riding_seams", lambda: riding_seams(documents, seals), {})
     for doc in documents:
         if doc.id in seams:
             doc.facts["riding_seam_pages"], doc.facts["riding_seam_text"] = seams[doc.id]["pages"], seams[doc.id]["text"]
-    flags += seal_flags(documents, seals, applicant) + reuse_flags(seals)
-    flags += riding_seam_flags(documents, seals, {p.info.page: p.text.height for p in pages})
-    flags += consistency.dossier_flags(documents, applicant, findings)
-    annex = analysis.annex_evidence(pack, documents, [p.text for p in pages], applicant)
+    flags += guarded("seal_flags", lambda: seal_flags(documents, seals, applicant) + reuse_flags(seals), [])
+    flags += guarded("riding_seam_flags", lambda: riding_seam_flags(documents, seals, heights), [])
+    flags += guarded("consistency", lambda: consistency.dossier_flags(documents, applicant, evidence.findings), [])
+    annex = guarded("annex", lambda: analysis.annex_evidence(pack, documents, texts, applicant), [])
     dossier = analysis.Dossier(pack=pack, star=star, today=today, declared=dict(options.declared),
-                               pages=[p.text for p in pages], documents=documents,
+                               pages=texts, documents=documents,
                                seals=seals, applicant=applicant, spending=spending, annex=annex)
-    results = checklist.evaluate(dossier)
+    with log_.run("checklist"):
+        results = checklist.evaluate(dossier)
 
     flags = _unique([f.with_id() for f in flags])
     summary = Summary(
-        pages=len(pages), documents=len(documents),
+        pages=len(evidence.pages), documents=len(documents),
         met=sum(r.status == Status.met for r in results), missing=sum(r.status == Status.missing for r in results),
         needs_review=sum(r.status == Status.needs_review for r in results),
         failed=sum(r.status == Status.failed for r in results),
@@ -295,14 +423,38 @@ def check_dossier(paths: list[Path], options: CheckOptions, settings: Settings, 
     )
     report = Report(
         programme=pack.id, programme_version=pack.version, programme_title=pack.title, star=star, checked_on=today,
-        applicant=applicant, inputs=[str(p) for p in paths], summary=summary, pages=[p.info for p in pages],
-        documents=documents, findings=_unique(findings), seals=seals, checklist=results, annex=annex,
+        applicant=applicant, inputs=list(evidence.inputs), summary=summary, pages=evidence.pages,
+        documents=documents, findings=evidence.findings, seals=seals, checklist=results, annex=annex,
         risk_flags=flags, spending=spending, errors=errors, declared=dict(options.declared),
+        risk=risk_score(flags),
     )
-    return CheckOutcome(report=report, page_images=images)
+    if stages is not None:
+        stages.extend(log_.timings())
+    return report
+
+
+def with_flags(report: Report, extra: list[RiskFlag]) -> Report:
+    """The report with more flags (from across dossiers): counted in the summary and the risk score."""
+    if not extra:
+        return report
+    flags = _unique(report.risk_flags + [f.with_id() for f in extra])
+    summary = report.summary.model_copy(update={"risk_flags": len(flags)})
+    return report.model_copy(update={"risk_flags": flags, "summary": summary, "risk": risk_score(flags)})
+
+
+def check_dossier(paths: list[Path], options: CheckOptions, settings: Settings, *,
+                  engine: OcrEngine | None = None, progress: Progress | None = None) -> CheckOutcome:
+    """Check one dossier (files, folders or zips, in bound order) against a programme."""
+    checklist.validate_pack(rulepacks.load(options.programme))  # a bad programme fails before any page is read
+    reading = read_dossier(paths, options, settings, engine=engine, progress=progress)
+    stages = list(reading.stages)
+    report = evaluate(reading.evidence, options, stages=stages)
+    return CheckOutcome(report=report, page_images=reading.page_images, evidence=reading.evidence,
+                        files=reading.files, stages=stages)
 
 
 _Identified = TypeVar("_Identified", RiskFlag, Finding)
+_T = TypeVar("_T")
 
 
 def _unique(items: list[_Identified]) -> list[_Identified]:
@@ -314,6 +466,20 @@ def _unique(items: list[_Identified]) -> list[_Identified]:
             seen.add(item.id)
             out.append(item)
     return out
+
+
+def engine_version(settings: Settings) -> str:
+    """What read the pages: the product's version, the OCR engine and its reader versions."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    from service.ocr.reader import READER_VERSION
+    from service.seals import SEAL_READER_VERSION
+
+    try:
+        product = version("evidence-checker")
+    except PackageNotFoundError:  # running from a source tree that was not installed
+        product = "source"
+    return f"evidence-checker {product}; ocr {settings.ocr_engine} (reader {READER_VERSION}, seals {SEAL_READER_VERSION})"
 
 
 def extract_document(path: Path, settings: Settings, *, engine: OcrEngine | None = None) -> CheckOutcome:

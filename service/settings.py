@@ -6,18 +6,21 @@ from functools import lru_cache
 from pathlib import Path
 
 from platformdirs import user_data_dir
-from pydantic import Field
+from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class Settings(BaseSettings):
     """All of the product's state lives in ``data_dir``: OCR cache, stored dossiers, the database."""
 
-    model_config = SettingsConfigDict(env_prefix="EVIDENCE_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="EVIDENCE_", extra="ignore", populate_by_name=True)
 
     data_dir: Path = Field(default_factory=lambda: Path(user_data_dir("evidence-checker", appauthor=False)))
     # the OCR engine: "rapidocr" (PP-OCR models shipped in the rapidocr wheel) or "paddleocr"
     ocr_engine: str = "rapidocr"
+    # the store: a SQLite file in the data directory unless DATABASE_URL names another database
+    # (postgresql://user@host/db in production)
+    database_url: str | None = Field(default=None, validation_alias=AliasChoices("DATABASE_URL", "EVIDENCE_DATABASE_URL"))
     # limits that keep one dossier from exhausting the machine; each error message names the
     # variable to raise
     max_file_mb: int = 200

@@ -232,3 +232,44 @@ def test_the_markdown_report_has_no_english_sentence(run: tuple[Path, int, Path]
     # the spending table says why in Chinese, the status code beside the word
     assert "| 待复核 `needs_review` | 待人工复核，暂不计入：价税合计大写与小写不一致 |" in md
     assert "| 计入 `counted` | 计入 |" in md
+
+
+def test_a_stored_dossier_is_re_evaluated_without_reading_a_page(run: tuple[Path, int, Path], report: Report,
+                                                                  tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    # the check stored the dossier (its id is the last line it printed); a re-check must not
+    # render, OCR or extract anything: every one of those entry points fails if called
+    import extractors.registry as registry
+    import service.ingest
+    import service.ocr.engine
+    import service.pipeline
+    from service.settings import Settings
+    from service.store import Store
+
+    def forbidden(*_a: Any, **_k: Any) -> Any:
+        raise AssertionError("a re-check read a page or ran an extractor")
+
+    for module, name in [(service.ocr.engine, "get_engine"), (service.pipeline, "get_engine"),
+                         (service.pipeline, "collect_files"), (service.pipeline, "iter_pages"),
+                         (service.ingest, "render_pdf_page"), (service.pipeline, "read_page")]:
+        monkeypatch.setattr(module, name, forbidden)
+    monkeypatch.setattr(registry, "PAGE_EXTRACTORS", [("forbidden", forbidden)])
+    monkeypatch.setattr(registry, "DOCUMENT_EXTRACTORS", {t: forbidden for t in registry.DOCUMENT_EXTRACTORS})
+    monkeypatch.setattr(registry, "IMAGE_EXTRACTORS", [("forbidden", forbidden)])
+    monkeypatch.setenv("EVIDENCE_DATA_DIR", str(run[2]))
+
+    (dossier,) = Store.open(Settings(data_dir=run[2])).list_dossiers()
+    out = tmp_path / "recheck"
+    assert cli_main(["recheck", dossier.id, "-o", str(out), "--quiet"]) == 0
+    again = Report.model_validate_json((out / "report.json").read_text(encoding="utf-8"))
+    assert [(r.item_id, r.status, r.pages) for r in again.checklist] == \
+        [(r.item_id, r.status, r.pages) for r in report.checklist]
+    assert [f.id for f in again.risk_flags] == [f.id for f in report.risk_flags]
+    assert again.spending == report.spending and again.annex == report.annex
+    assert (out / "report.html").read_bytes().count(b"data:image/jpeg") == report.summary.pages
+    # another star level is a re-evaluation too, and it is what the dossier now shows
+    assert cli_main(["recheck", dossier.id, "--star", "4", "--format", "json", "-o", str(tmp_path / "r4.json"),
+                     "--quiet"]) == 0
+    assert cli_main(["show", dossier.id, "--format", "json", "-o", str(tmp_path / "shown.json"), "--quiet"]) == 0
+    shown = json.loads((tmp_path / "shown.json").read_text(encoding="utf-8"))
+    assert shown["star"] == 4

@@ -17,8 +17,10 @@ CONTRACT = DOSSIER / "03_云服务合同.pdf"
 
 
 @pytest.fixture(autouse=True)
-def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, settings: Settings) -> Path:
     monkeypatch.setenv("EVIDENCE_DATA_DIR", str(tmp_path / "data"))
+    if settings.database_url:  # the store on the local PostgreSQL server, where one answers
+        monkeypatch.setenv("DATABASE_URL", settings.database_url)
     return tmp_path / "data"
 
 
@@ -76,6 +78,36 @@ def test_declared_figures_are_kept_in_the_report(tmp_path: Path) -> None:
     out = tmp_path / "r.json"
     main(["check", str(EINVOICE), "--format", "json", "-o", str(out), "--quiet", "--declare", "staff_total=120"])
     assert json.loads(out.read_text(encoding="utf-8"))["declared"] == {"staff_total": "120"}
+
+
+def test_a_checked_dossier_is_stored_listed_shown_and_rechecked(tmp_path: Path,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", str(EINVOICE), str(CONTRACT), "--format", "json", "-o", str(tmp_path / "a.json")]) == 0
+    dossier_id = capsys.readouterr().out.strip().splitlines()[-1].split()[-1]
+    assert main(["list", "--format", "json"]) == 0
+    (row,) = json.loads(capsys.readouterr().out)
+    assert row["id"] == dossier_id and row["status"] == "ok" and row["pages"] == 3
+    assert main(["list"]) == 0 and dossier_id in capsys.readouterr().out
+    assert main(["show", dossier_id, "--format", "json", "-o", str(tmp_path / "b.json")]) == 0
+    first = json.loads((tmp_path / "a.json").read_text(encoding="utf-8"))
+    assert json.loads((tmp_path / "b.json").read_text(encoding="utf-8")) == first
+    assert main(["recheck", dossier_id, "--format", "json", "-o", str(tmp_path / "c.json"), "--quiet"]) == 0
+    again = json.loads((tmp_path / "c.json").read_text(encoding="utf-8"))
+    assert again["checklist"] == first["checklist"] and again["documents"] == first["documents"]
+    assert capsys.readouterr().out.strip().endswith(dossier_id)
+    # the report can go to standard output and stay parseable: the id goes to stderr then
+    assert main(["show", dossier_id, "--format", "json", "-o", "-"]) == 0
+    assert json.loads(capsys.readouterr().out)["programme"] == first["programme"]
+
+
+def test_no_store_keeps_nothing_and_unknown_ids_are_usage_errors(tmp_path: Path,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", str(EINVOICE), "--no-store", "--format", "json", "-o", str(tmp_path / "a.json")]) == 0
+    assert "dossier id" not in capsys.readouterr().out
+    assert main(["list", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out) == []
+    assert main(["recheck", "0123456789abcdef"]) == 2
+    assert "evidence-check list" in capsys.readouterr().err
 
 
 def test_extract_prints_one_documents_fields(capsys: pytest.CaptureFixture[str]) -> None:

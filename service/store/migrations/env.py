@@ -1,0 +1,14 @@
+"""Alembic environment: always run with a connection handed in by ``service.store.migrate``."""
+
+from __future__ import annotations
+
+from alembic import context
+from sqlmodel import SQLModel
+
+import models.tables  # noqa: F401 - registers the tables on SQLModel.metadata
+
+connection = context.config.attributes["connection"]
+context.configure(connection=connection, target_metadata=SQLModel.metadata,
+                  render_as_batch=connection.dialect.name == "sqlite")
+with context.begin_transaction():
+    context.run_migrations()
