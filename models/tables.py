@@ -203,9 +203,9 @@ class InvoiceKeyRow(SQLModel, table=True):
 class ImageHashRow(SQLModel, table=True):
     """A perceptual fingerprint of a page image, a screenshot or a seal impression.
 
-    The 64-bit hash is also split into four 16-bit bands, each indexed: two hashes at most 11
-    bits apart have a band at most 2 bits apart (pigeonhole), so near-duplicates are found by
-    looking up each band's few neighbours in the indexes instead of scanning (multi-index hashing).
+    The 64-bit hash is also split into four 16-bit bands, each indexed: two hashes at most 7 bits
+    apart have a band at most 1 bit apart (pigeonhole), so near-duplicates are found by looking up
+    each band's 17 neighbours in the indexes instead of scanning (multi-index hashing).
     """
 
     __tablename__ = "image_hash"
