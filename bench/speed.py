@@ -20,10 +20,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from service import dossiers  # noqa: E402
 from service.ingest import collect_files, iter_pages  # noqa: E402
 from service.ocr.engine import get_engine  # noqa: E402
 from service.pipeline import CheckOptions, check_dossier  # noqa: E402
-from service import dossiers  # noqa: E402
 from service.settings import Settings  # noqa: E402
 from service.store import Store  # noqa: E402
 

@@ -17,6 +17,11 @@ REALDOCS = ROOT.parent / "shared" / "realdocs"
 POSTGRES_ADMIN_URL = os.environ.get("EVIDENCE_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-golden", action="store_true",
+                     help="rewrite the golden reports in tests/golden from what the product reports now")
+
+
 def _connect(url: str):  # type: ignore[no-untyped-def]
     import psycopg
 

@@ -176,3 +176,10 @@ def test_programmes_lists_the_new_packs(capsys: pytest.CaptureFixture[str]) -> N
     for pack_id in ("zhengzhou-cloud-provider-2018", "double-soft-software-product", "double-soft-enterprise"):
         assert pack_id in out
     assert "enterprise.software_staff_ratio" in out and "qualification.platform_telecom_license" in out
+
+
+@pytest.mark.parametrize("which", ["zhengzhou", "product", "enterprise"])
+def test_the_reports_match_their_goldens(which: str, request: pytest.FixtureRequest) -> None:
+    from tests.golden import assert_golden, golden_view
+
+    assert_golden(request, which, golden_view(request.getfixturevalue(which)))

@@ -60,3 +60,10 @@ def test_a_private_cloud_console_is_not_public_cloud(data_dir: Path) -> None:
     entry = next(e for e in TRUTH if e.get("public_cloud") is False) if TRUTH else {"file": "x"}
     report = _check(entry, data_dir)
     assert "console_not_public_cloud" in {f.code for f in report.risk_flags}
+
+
+@pytest.mark.parametrize("entry", TRUTH, ids=[e["file"] for e in TRUTH])
+def test_the_report_matches_its_golden(entry: dict[str, Any], data_dir: Path, request: pytest.FixtureRequest) -> None:
+    from tests.golden import assert_golden, golden_view
+
+    assert_golden(request, "realdocs/" + entry["file"].replace("/", "__"), golden_view(_check(entry, data_dir), hashed=True))

@@ -273,3 +273,9 @@ def test_a_stored_dossier_is_re_evaluated_without_reading_a_page(run: tuple[Path
     assert cli_main(["show", dossier.id, "--format", "json", "-o", str(tmp_path / "shown.json"), "--quiet"]) == 0
     shown = json.loads((tmp_path / "shown.json").read_text(encoding="utf-8"))
     assert shown["star"] == 4
+
+
+def test_the_report_matches_its_golden(report: Report, request: pytest.FixtureRequest) -> None:
+    from tests.golden import assert_golden, golden_view
+
+    assert_golden(request, "jinan", golden_view(report))
