@@ -19,7 +19,7 @@ import numpy as np
 
 from extractors import registry
 from extractors.base import Extraction
-from extractors.classify import classify_page, group_documents
+from extractors.classify import PageClass, classify, group_documents
 from models.domain import (
     Document,
     Finding,
@@ -32,7 +32,7 @@ from models.domain import (
     Summary,
     stable_id,
 )
-from models.enums import ErrorCode, FlagCode, Severity, Status, TextSource
+from models.enums import DocumentType, ErrorCode, FlagCode, Severity, Status, TextSource
 from models.rulepack import RulePack
 from service import analysis, checklist, consistency, rulepacks
 from service.ingest import RawPage, collect_files, iter_pages, render_pdf_page
@@ -231,11 +231,13 @@ def check_dossier(paths: list[Path], options: CheckOptions, settings: Settings, 
         errors.append(ReportError(file=None, code=ErrorCode.empty_dossier, message="no pages found in the input"))
 
     # classify and group
+    classes: dict[int, PageClass] = {}
     for p in pages:
         if p.text.lines:
-            doc_type, confidence, reason = classify_page(p.text)
-            p.info.document_type = doc_type
-            p.info.notes.append(f"classified {doc_type} ({confidence:.2f}): {reason}")
+            page_class = classify(p.text)
+            classes[p.info.page] = page_class
+            p.info.document_type = page_class.document_type
+            p.info.notes.append(page_class.note())
     groups = group_documents([(p.text, p.info.document_type, p.info.file) for p in pages])
     by_number = {p.info.page: p for p in pages}
 
@@ -261,8 +263,15 @@ def check_dossier(paths: list[Path], options: CheckOptions, settings: Settings, 
                 doc.fields, doc.list_fields, doc.line_items, doc.facts = out.fields, out.list_fields, out.line_items, out.facts
                 findings.extend(out.findings)
                 flags.extend(_flags_from(out, doc))
-        title = doc.value("title")
-        doc.title = title
+        doc.title = doc.value("title")
+        if doc_type == DocumentType.other and group[0] in classes:
+            # what the product can tell about a page that is none of its types: the document it
+            # is (海关进口货物报关单), the type it resembles and why it is not that type
+            page_class = classes[group[0]]
+            doc.title = doc.title or page_class.name
+            doc.facts.update({k: v for k, v in (("near_miss", page_class.name),
+                                                ("resembles", page_class.resembles.value if page_class.resembles else None),
+                                                ("why_other", page_class.reason)) if v})
         documents.append(doc)
 
     # across the dossier
