@@ -24,7 +24,7 @@ from extractors.text import compact
 from models.domain import Document, as_date, as_money
 from models.enums import DocumentType, Status
 from service.analysis import Dossier, registered_in_region, same_party
-from service.checklist import Outcome, condition
+from service.checklist import Counted, Outcome, applicant_licence, condition, count_documents
 
 DECLARE_HINT = "可用 --declare {name}=… 声明"
 TYPE_TITLES = {
@@ -41,12 +41,22 @@ TYPE_TITLES = {
 def any_document_present(dossier: Dossier, params: dict[str, Any]) -> Outcome:
     """At least one of several document types is in the dossier (e.g. copyright OR patent)."""
     types = [DocumentType(t) for t in params["document_types"]]
-    docs = dossier.of_type(*types)
+    owner = params.get("owner", "applicant")
+    tally = count_documents(dossier, dossier.of_type(*types), [owner] if isinstance(owner, str) else list(owner))
+    docs = [d for d, _ in tally.counted]
     if docs:
         found = "；".join(f"{TYPE_TITLES.get(d.document_type, str(d.document_type))}（第 {_page_list(d.pages)} 页）"
                          for d in docs)
+        rest = [r for r in (tally.others, tally.unread) if r]
+        if rest:
+            found += "。" + Counted(others=tally.others, unread=tally.unread).reason()
         return Status.met, _pages(docs), [], found
-    return Status(params.get("absent_status", "missing")), [], [], params.get("absent_reason", "材料中未发现所需证明文件")
+    absent = params.get("absent_reason", "材料中未发现所需证明文件")
+    if tally.unread:
+        return Status.needs_review, _pages([d for d, _ in tally.unread]), [], f"{tally.reason()}，请人工核对"
+    if tally.others:
+        return Status(params.get("absent_status", "missing")), _pages([d for d, _ in tally.others]), [], f"{absent}。{tally.reason()}"
+    return Status(params.get("absent_status", "missing")), [], [], absent
 
 
 # ---------------------------------------------------------------------------------------------
@@ -63,14 +73,6 @@ def _page_list(pages: list[int]) -> str:
 
 def _field_page(doc: Document, name: str) -> int:
     return doc.fields[name].page if name in doc.fields else doc.pages[0]
-
-
-def _applicant_licence(dossier: Dossier) -> Document | None:
-    """The applicant's business licence: the one in the applicant's name, else the first."""
-    licences = dossier.of_type(DocumentType.business_license)
-    name = dossier.applicant.name
-    own = [d for d in licences if name and same_party(d.value("company_name"), name)]
-    return (own or licences or [None])[0]
 
 
 def _is_branch(licence: Document | None, name: str | None) -> bool:
@@ -165,7 +167,7 @@ def registered_or_represented(dossier: Dossier, params: dict[str, Any]) -> Outco
     """Registered in the region as an independent legal person; or a telecom operator's branch
     there with its group's licence and authorisation; or a company elsewhere with a local agent."""
     region = dossier.pack.region.name if dossier.pack.region else "本地"
-    lic = _applicant_licence(dossier)
+    lic = applicant_licence(dossier)
     if lic is None:
         return Status.missing, [], [], "未发现营业执照，无法判断注册地"
     verdict = registered_in_region(lic, dossier.pack)
