@@ -709,6 +709,19 @@ _MAX_INTERLUDE = 3
 _BOUND_CONTINUATION = re.compile(r"条款|附件|附录|补充协议|第[一二三四五六七八九十百\d]+条|续页|（续）|\(续\)")
 
 
+_PAGE_NUMBER = re.compile(r"第(\d{1,3})页")
+
+
+def printed_page_number(page: PageText) -> int | None:
+    """The page number printed in the page's footer or header (第 2 页, 第2页共3页)."""
+    ordered = sorted(page.lines, key=lambda ln: ln.bbox[1])
+    for line in ordered[-3:] + ordered[:2]:
+        m = _PAGE_NUMBER.search(compact(line.text))
+        if m:
+            return int(m.group(1))
+    return None
+
+
 def _statement_of(page: PageText) -> str | None:
     """The statement a page starts (合并利润表 …), without a (续) continuation mark."""
     v = PageView(page)
@@ -758,6 +771,9 @@ def group_documents(pages: list[tuple[PageText, DocumentType, str]]) -> list[lis
                 joined = False  # a known document of another kind is a document of its own
             elif named is not None and last_type is not None and named.resembles == last_type:
                 joined = True  # reads like the document before it but lacks its defining content
+            elif (dtype == T.other and last_type in _BOUND_TYPES and (n := printed_page_number(page)) is not None
+                  and printed_page_number(pages[i - 1][0]) == n - 1):
+                joined = True  # its printed page number follows the previous page's (第1页 → 第2页)
             elif dtype == T.other and last_type in _BOUND_TYPES and _BOUND_CONTINUATION.search(compact(page.text)):
                 # a page that reads as more of the same (附加条款, 附件, 第十条 …) after a contract
                 # or report page of the same file is its continuation
