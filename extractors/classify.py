@@ -205,7 +205,7 @@ KNOWN_OTHER_TITLES: tuple[str, ...] = (
     r"荣誉证书", r"对外贸易经营者备案登记表", r"报关单位(?:注册登记证书|备案证明)",
     # forms of other authorities and commercial papers that are not invoices or contracts
     r"(?:海关)?(?:进口|出口)货物(?:报关单|报检单)", r"海关[^\s]{0,8}专用缴款书", r"(?:税收)?完税证明",
-    r"[^\s]{0,12}纳税申报表", r"[^\s]{0,8}(?:财政|非税收入)[^\s]{0,8}票据", r"[^\s]{0,8}结算票据",
+    r"[^\s]{0,12}税[^\s]{0,8}申报表", r"[^\s]{0,8}(?:财政|非税收入)[^\s]{0,8}票据", r"[^\s]{0,8}结算票据",
     r"送货单", r"发货单", r"出库单", r"入库单", r"签收单", r"验收单", r"装箱单", r"报价单", r"采购订单", r"销售订单",
     r"对账单", r"收款收据", r"印章样本", r"年度报告(?:全文|摘要)?",
 )
@@ -590,7 +590,8 @@ REQUIREMENTS: dict[DocumentType, tuple[Requirement, ...]] = {
 
 
 def near_miss_name(v: PageView) -> str | None:
-    """The title of a known document of another kind, when a line of the title zone ends with it."""
+    """The title of a known document of another kind, when a line of the title zone ends with it
+    (增值税及附加税费申报表, 中华人民共和国海关进口货物报关单, 某某公司送货单)."""
     for line in v.title_lines:
         text = _TITLE_TAIL.sub("", line)
         for rx in _KNOWN_OTHER:
@@ -629,9 +630,11 @@ def _missing(dtype: DocumentType, v: PageView) -> tuple[list[str], list[str]]:
     return missing, found
 
 
-def _own_title(dtype: DocumentType, v: PageView) -> bool:
+def _own_title(dtype: DocumentType, v: PageView, other: str) -> bool:
+    """The type's own title is in the title zone, outside the other document's title (申报表 in
+    增值税及附加税费申报表 is not an application form's title)."""
     rx = OWN_TITLES.get(dtype)
-    return bool(rx and re.search(rx, v.title))
+    return bool(rx and re.search(rx, v.title.replace(other, "")))
 
 
 def classify(page: PageText) -> PageClass:
@@ -656,7 +659,7 @@ def classify(page: PageText) -> PageClass:
             why = f"其他材料的特征：{'、'.join(cues)}"
             return PageClass(T.other, 0.8, f"标题为“{name}”，{why}" if name else why,
                              resembles=misses[0][0] if misses else None, name=name)
-        if name and dtype != T.cloud_console and not _own_title(dtype, v):
+        if name and dtype != T.cloud_console and not _own_title(dtype, v, name):
             return PageClass(T.other, 0.9, f"标题为“{name}”，像{TYPE_NAMES[dtype]}但不是本产品审查的材料类型",
                              resembles=dtype, name=name)
         missing, found = _missing(dtype, v)
