@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from extractors.classify import TYPE_NAMES
 from extractors.text import compact
 from models.domain import CheckResult, Document
 from models.enums import DocumentType, Status
@@ -39,15 +40,6 @@ def _pages(docs: list[Document]) -> list[int]:
 # ---------------------------------------------------------------------------------------------
 # whose document it is
 
-# what each type is called in reasons
-DOC_NAMES = {
-    DocumentType.business_license: "营业执照", DocumentType.vat_invoice: "发票", DocumentType.contract: "合同",
-    DocumentType.application_form: "申请表", DocumentType.cloud_console: "控制台截图",
-    DocumentType.software_copyright_certificate: "软件著作权登记证书", DocumentType.software_product_certificate: "软件产品登记证书",
-    DocumentType.telecom_license: "增值电信业务经营许可证", DocumentType.test_report: "测试报告",
-    DocumentType.audit_report: "审计报告", DocumentType.financial_statement: "财务报表", DocumentType.bank_receipt: "银行回单",
-    DocumentType.deployment_statement: "云端部署/应用说明", DocumentType.other: "其他材料",
-}
 # per type, the parties a document names as (name field, credit-code field, role in words): the
 # document is the applicant's when one of them is the applicant. Types not listed name no owner.
 OWNER_FIELDS: dict[DocumentType, tuple[tuple[str, str | None, str], ...]] = {
@@ -127,7 +119,7 @@ class Counted:
 
 
 def _doc_words(doc: Document, why: str) -> str:
-    return f"第 {_page_list(doc.pages)} 页{DOC_NAMES.get(doc.document_type, '')}" + (f"（{why}）" if why else "")
+    return f"第 {_page_list(doc.pages)} 页{TYPE_NAMES[doc.document_type]}" + (f"（{why}）" if why else "")
 
 
 def count_documents(dossier: Dossier, docs: list[Document], owners: list[str] | None = None) -> Counted:

@@ -18,6 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from extractors.amounts import parse_amount
+from extractors.classify import TYPE_NAMES
 from extractors.dates import parse_date
 from extractors.financials import FIGURES
 from extractors.text import compact
@@ -27,14 +28,6 @@ from service.analysis import Dossier, registered_in_region, same_party
 from service.checklist import Counted, Outcome, applicant_licence, condition, count_documents
 
 DECLARE_HINT = "可用 --declare {name}=… 声明"
-TYPE_TITLES = {
-    DocumentType.software_copyright_certificate: "计算机软件著作权登记证书",
-    DocumentType.software_product_certificate: "软件产品登记证书",
-    DocumentType.telecom_license: "增值电信业务经营许可证",
-    DocumentType.test_report: "测试报告",
-    DocumentType.audit_report: "审计报告",
-    DocumentType.financial_statement: "财务报表",
-}
 
 
 @condition("any_document_present")
@@ -45,7 +38,7 @@ def any_document_present(dossier: Dossier, params: dict[str, Any]) -> Outcome:
     tally = count_documents(dossier, dossier.of_type(*types), [owner] if isinstance(owner, str) else list(owner))
     docs = [d for d, _ in tally.counted]
     if docs:
-        found = "；".join(f"{TYPE_TITLES.get(d.document_type, str(d.document_type))}（第 {_page_list(d.pages)} 页）"
+        found = "；".join(f"{TYPE_NAMES[d.document_type]}（第 {_page_list(d.pages)} 页）"
                          for d in docs)
         rest = [r for r in (tally.others, tally.unread) if r]
         if rest:

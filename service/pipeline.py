@@ -19,7 +19,7 @@ import numpy as np
 
 from extractors import registry
 from extractors.base import Extraction
-from extractors.classify import PageClass, classify, group_documents
+from extractors.classify import TYPE_NAMES, PageClass, classify, group_documents
 from models.domain import (
     Document,
     Finding,
@@ -254,7 +254,10 @@ def check_dossier(paths: list[Path], options: CheckOptions, settings: Settings, 
         doc_type = first.info.document_type
         doc = Document(id=stable_id("d", first.info.file, group), document_type=doc_type, pages=group)
         for n in group:
-            by_number[n].info.document_type = doc_type
+            page_info = by_number[n].info
+            if page_info.document_type != doc_type:
+                page_info.notes.append(f"归入第 {group[0]} 页起的{TYPE_NAMES[doc_type]}（{doc_type.value}）")
+            page_info.document_type = doc_type
         fn = registry.DOCUMENT_EXTRACTORS.get(doc_type)
         if fn is not None:
             out = _run_extractor(fn, [by_number[n].text for n in group], f"pages {group} ({doc_type})", errors,
