@@ -624,7 +624,8 @@ def _missing(dtype: DocumentType, v: PageView) -> tuple[list[str], list[str]]:
     for req in REQUIREMENTS.get(dtype, ()):
         got = req.check(v)
         if got:
-            found.append(got)
+            if got not in found:
+                found.append(got)
         else:
             missing.append(req.what)
     return missing, found

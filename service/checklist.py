@@ -62,21 +62,22 @@ def _names_party(doc: Document, name: str | None, code: str | None) -> tuple[boo
     """Whether ``doc`` names the party ``name`` / ``code`` in one of its owner roles: True, False
     (it names others: who), None (no owner read). The name decides where both names are read;
     the credit code where a name is not."""
-    read, verdicts = [], []
+    read: list[tuple[bool, str]] = []  # each owner role read: the party's, and who it names
     for name_field, code_field, role in OWNER_FIELDS.get(doc.document_type, ()):
         doc_name = doc.value(name_field)
         doc_code = doc.value(code_field) if code_field else None
         if doc_name and name:
-            verdicts.append(same_party(doc_name, name))
+            verdict = same_party(doc_name, name)
         elif doc_code and code:
-            verdicts.append(_same_code(doc_code, code))
+            verdict = _same_code(doc_code, code)
         else:
             continue
-        read.append(f"{role}“{doc_name or doc_code}”")
-    if any(verdicts):
-        return True, "、".join(read)
-    if verdicts:
-        return False, "、".join(read)
+        read.append((verdict, f"{role}“{doc_name or doc_code}”"))
+    matched = [who for verdict, who in read if verdict]
+    if matched:
+        return True, matched[0]
+    if read:
+        return False, "、".join(who for _, who in read)
     return None, ""
 
 
@@ -163,8 +164,9 @@ def document_present(dossier: Dossier, params: dict[str, Any]) -> Outcome:
     tally = count_documents(dossier, docs, [owner] if isinstance(owner, str) else list(owner))
     if tally.counted:
         counted = [d for d, _ in tally.counted]
-        if not tally.others and not tally.unread and all(not why for _, why in tally.counted):
-            return Status.met, _pages(counted), [], f"见第 {_page_list(_pages(counted))} 页"
+        if not tally.others and not tally.unread:
+            whys = [why for _, why in tally.counted if why]
+            return Status.met, _pages(counted), [], f"见第 {_page_list(_pages(counted))} 页" + (f"（{'；'.join(whys)}）" if whys else "")
         return Status.met, _pages(counted), [], tally.reason()
     absent = params.get("absent_reason", "材料中未发现该项材料")
     if tally.unread:
@@ -292,7 +294,8 @@ def contracts_and_invoices(dossier: Dossier, params: dict[str, Any]) -> Outcome:
     invoices = count_documents(dossier, dossier.of_type(DocumentType.vat_invoice))
     own_contracts = [d for d, _ in contracts.counted]
     own_invoices = [d for d, _ in invoices.counted]
-    detail = "。".join(r for r in (contracts.reason(), invoices.reason()) if r)
+    detail = Counted(contracts.counted + invoices.counted, contracts.others + invoices.others,
+                     contracts.unread + invoices.unread).reason()
     if own_contracts and own_invoices:
         summary = f"申报企业的合同 {len(own_contracts)} 份、发票 {len(own_invoices)} 张"
         return Status.met, _pages(own_contracts + own_invoices), [], f"{summary}。{detail}"
@@ -310,7 +313,10 @@ def contracts_and_invoices(dossier: Dossier, params: dict[str, Any]) -> Outcome:
 
 @condition("deployment_statement_if_needed")
 def deployment_statement(dossier: Dossier, params: dict[str, Any]) -> Outcome:
-    contracts = dossier.of_type(DocumentType.contract)
+    # the applicant's contracts (and those whose parties were not read): a contract between two
+    # other companies asks nothing of the applicant
+    tally = count_documents(dossier, dossier.of_type(DocumentType.contract))
+    contracts = [d for d, _ in tally.counted + tally.unread]
     lacking = [c for c in contracts if c.facts.get("cloud_wording") is False]
     if not contracts:
         return Status.not_applicable, [], [], "无合同"

@@ -227,3 +227,10 @@ def test_an_individual_business_is_not_an_independent_legal_person() -> None:
     typed = licence(entity_type="个体工商户", credit_code=CODE)
     assert "个体工商户" in result(dossier([typed]), "eligibility.independent_legal_person").reason
     assert status(dossier([licence()]), "eligibility.independent_legal_person") == Status.met
+
+
+def test_a_contract_between_other_companies_asks_no_deployment_statement() -> None:
+    theirs = doc(T.contract, [5, 6], {"cloud_wording": False}, party_a=OTHER, party_b=PROVIDER)
+    assert status(dossier([form(), licence(), theirs]), "materials.04_deployment_statement") == Status.not_applicable
+    ours = doc(T.contract, [7], {"cloud_wording": False}, party_a=APPLICANT, party_b=PROVIDER)
+    assert status(dossier([form(), licence(), theirs, ours]), "materials.04_deployment_statement") == Status.failed
