@@ -25,7 +25,14 @@ from extractors.text import compact
 from models.domain import Document, as_date, as_money
 from models.enums import DocumentType, Status
 from service.analysis import Dossier, registered_in_region, same_party
-from service.checklist import Counted, Outcome, applicant_licence, condition, count_documents
+from service.checklist import (
+    Counted,
+    Outcome,
+    applicant_licence,
+    condition,
+    count_documents,
+    not_legal_person,
+)
 
 DECLARE_HINT = "可用 --declare {name}=… 声明"
 
@@ -170,6 +177,10 @@ def registered_or_represented(dossier: Dossier, params: dict[str, Any]) -> Outco
     contracts = dossier.of_type(DocumentType.contract)
     name = dossier.applicant.name or lic.value("company_name")
 
+    why_not = not_legal_person(lic)
+    if why_not and not _is_branch(lic, name):
+        # an individual business or partnership: no route of the call admits it
+        return Status.failed, lic_pages, evidence, f"{why_not}，不符合独立法人的要求"
     if verdict is True and not _is_branch(lic, name):
         return Status.met, lic_pages, evidence, f"营业执照显示在{region}注册的独立法人（{detail}）"
     if verdict is True:
