@@ -325,8 +325,13 @@ _ORG = re.compile(
 _HOLDER_LABEL = re.compile(r"(?:名称|法定代表人|经营者|负责人|投资人|执行事务合伙人)[:：]?([\u4e00-\u9fffA-Za-z·]{2,})")
 
 
+# a code printed after its label, whatever OCR made of a character or two (Z for 2, S for 5)
+_LABELLED_CODE = re.compile(r"(信用代码|注册号)[:：]?([0-9A-Z]{18}|\d{15})(?![0-9A-Z])")
+
+
 def registration_id(v: PageView) -> str | None:
-    """A unified social credit code or a 15-digit 注册号 (shape only: a bad check character is a
+    """A unified social credit code or a 15-digit 注册号, by shape: anywhere when it has the
+    shape of a code, or after its label with a misread character (a bad check character is a
     forgery sign the licence checks report, not a reason to stop calling the page a licence)."""
     for line in v.page.lines:
         for text in (line.text, compact(line.text)):
@@ -335,6 +340,9 @@ def registration_id(v: PageView) -> str | None:
                     return f"统一社会信用代码 {code}"
                 if kind == "registration_number":
                     return f"注册号 {code}"
+    m = _LABELLED_CODE.search(v.text.upper())
+    if m and sum(c.isdigit() for c in m.group(2)) >= 8:
+        return f"{'统一社会信用代码' if m.group(1) == '信用代码' else '注册号'} {m.group(2)}"
     return None
 
 
@@ -432,9 +440,20 @@ _SENTENCE = re.compile(r"[，。；,;！!？?]")
 _ROLE_FILLER = re.compile(r"^[（(]?(?:盖章|公章|签字|签名|签章|章|法定代表人|授权代表|代表|日期)*[)）]?[:：]?$")
 
 
+# 某某有限公司（以下简称“甲方”）: parties introduced in the preamble
+_ROLE_IN_PROSE = re.compile(
+    r"([\u4e00-\u9fff()]{4,}?(?:公司|厂|店|中心|事务所|研究院|研究所|大学|学院|医院))[（(]?以下(?:简称|称)[:：]?[“\"]?"
+    r"(甲方|乙方|丙方|委托方|受托方|买方|卖方|供方|需方)"
+)
+
+
 def contract_parties(v: PageView) -> str | None:
     """Two parties under role words (甲方/乙方, 委托方/受托方, 卖方/买方, 甲（供）方 …), at least
-    one of them named, on the same line or in the box to its right."""
+    one of them named, on the same line or in the box to its right, or in the preamble
+    (某某公司（以下简称“甲方”）)."""
+    prose = {m.group(2): m.group(1) for m in _ROLE_IN_PROSE.finditer(v.text)}
+    if len(prose) >= 2:
+        return "；".join(f"{r}：{n}" for r, n in list(prose.items())[:2])
     roles: dict[str, str] = {}
     for line in v.page.lines:
         text = compact(line.text)
@@ -474,7 +493,7 @@ _STATEMENT_TITLE = re.compile(
 )
 _STATEMENT_COLUMNS = re.compile(
     r"期末余额|期初余额|年初余额|上年年末余额|本期金额|上期金额|本期发生额|上期发生额|本年累计|本年金额|上年金额|上年同期"
-    r"|年初数|期末数|本月数|行次"
+    r"|本月金额|上年累计|年初数|期末数|本月数|行次"
 )
 _FIGURE = re.compile(r"(?<![\d.])-?\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?(?![\d])|(?<![\d.])-?\d+\.\d{2}(?!\d)")
 MIN_STATEMENT_FIGURES = 3

@@ -237,3 +237,12 @@ def test_named_documents_of_other_kinds_stay_apart() -> None:
         text_page("附图", page=4),
     ]
     assert group_documents(_typed(pages)) == [[1], [2], [3, 4]]
+
+
+def test_parties_named_in_the_preamble_and_a_misread_code_after_its_label() -> None:
+    preamble = text_page("技术服务合同", "某某信息科技有限公司（以下简称“甲方”）与某某云计算有限公司（以下简称“乙方”）",
+                         "经友好协商，就云服务事宜签订本合同。")
+    assert classify(preamble).document_type == T.contract
+    # OCR read the last 2 as Z: not the credit-code alphabet, but the label says what it is
+    misread = text_page("营业执照", f"统一社会信用代码 {CODE[:17]}Z", f"名称 {COMPANY}", "法定代表人 王某")
+    assert classify(misread).document_type == T.business_license
