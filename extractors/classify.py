@@ -232,10 +232,10 @@ OWN_TITLES: dict[DocumentType, str] = {
 # lines at the top of the page that hold its title; lines printed this much larger than the page's
 # text also count, wherever they are in the upper half (a licence's 营业执照, a certificate's name)
 TITLE_ZONE_LINES = 6
+TITLE_LARGE_FACTOR = 1.5
 # when the best-scoring type lacks its defining content, a type scoring at least this share of it
 # may still be earned
 FALLBACK_SHARE = 0.75
-TITLE_LARGE_FACTOR = 1.5
 
 
 @dataclass
