@@ -234,3 +234,15 @@ def test_a_contract_between_other_companies_asks_no_deployment_statement() -> No
     assert status(dossier([form(), licence(), theirs]), "materials.04_deployment_statement") == Status.not_applicable
     ours = doc(T.contract, [7], {"cloud_wording": False}, party_a=APPLICANT, party_b=PROVIDER)
     assert status(dossier([form(), licence(), theirs, ours]), "materials.04_deployment_statement") == Status.failed
+
+
+def test_a_rule_may_count_the_providers_documents() -> None:
+    theirs = licence(company_name=PROVIDER, credit_code="91370100MA949D4H6D")
+    theirs.pages = [9]
+    d = dossier([form(), licence(), invoice(7, "2020-04-15", "100.00"), theirs])
+    present = checklist.CONDITIONS["document_present"]
+    status_, pages, _, reason = present(d, {"document_types": ["business_license"], "owner": "provider"})
+    assert status_ == Status.met and pages == [9] and "企业名称“山东泺源云计算有限公司”为云服务商" in reason
+    assert "未计入：第 2 页营业执照" in reason
+    status_, pages, _, _ = present(d, {"document_types": ["business_license"], "owner": ["applicant", "provider"]})
+    assert status_ == Status.met and pages == [2, 9]
