@@ -357,11 +357,7 @@ def org_name(v: PageView) -> str | None:
 
 def licence_holder(v: PageView) -> str | None:
     """The licence's holder: a company name, or the person a 名称/法定代表人/经营者 label names."""
-    found = org_name(v)
-    if found:
-        return found
-    m = _first(_HOLDER_LABEL, v.line_texts)
-    return m
+    return org_name(v) or _first(_HOLDER_LABEL, v.line_texts)
 
 
 def licence_title(v: PageView) -> str | None:
@@ -431,9 +427,9 @@ def invoice_amount(v: PageView) -> str | None:
 
 
 _ROLE = re.compile(
-    r"^(?:[（(]?[一二三四五六七八九十\d]{1,2}[)）、.]?)?"
-    r"(甲|乙|丙)(?:[（(][^)）]{1,3}[)）])?方|(委托|受托|授权|被授权|转让|受让|许可|被许可|出租|承租|发包|承包|借款|贷款)[方人]"
-    r"|(买|卖|供|需|供货|购货|采购|供应|服务|设计|施工|合作|投资)方|(买受|出卖)人"
+    r"^(?:[（(]?[一二三四五六七八九十\d]{1,2}[)）、.]?)?(?P<role>"
+    r"[甲乙丙](?:[（(][^)）]{1,3}[)）])?方|(?:委托|受托|授权|被授权|转让|受让|许可|被许可|出租|承租|发包|承包|借款|贷款)[方人]"
+    r"|(?:买|卖|供|需|供货|购货|采购|供应|服务|设计|施工|合作|投资)方|(?:买受|出卖)人)"
 )
 _PARTY_MAX = 40
 _SENTENCE = re.compile(r"[，。；,;！!？?]")
@@ -460,7 +456,7 @@ def contract_parties(v: PageView) -> str | None:
         m = _ROLE.match(text)
         if not m:
             continue
-        role = m.group(0)
+        role = m.group("role")
         rest = text[m.end():].lstrip(":：")
         if _ROLE_FILLER.match(rest) or not rest:
             nxt = right_of(v.page, line, max_gap=height(line.bbox) * 8)
@@ -754,7 +750,8 @@ def _statement_of(page: PageText) -> str | None:
     return title
 
 
-def group_documents(pages: list[tuple[PageText, DocumentType, str]]) -> list[list[int]]:
+def group_documents(pages: list[tuple[PageText, DocumentType, str]],
+                    classes: dict[int, PageClass] | None = None) -> list[list[int]]:
     """Dossier page numbers grouped into documents.
 
     Consecutive pages of one file and one type form a document, except that a financial statement
@@ -766,6 +763,8 @@ def group_documents(pages: list[tuple[PageText, DocumentType, str]]) -> list[lis
     up to three, never an invoice, statement, licence or certificate) between two pages of one
     contract, application form or report in one file belong to it. Pages named as a known document
     of another kind (报关单 …) stay on their own. Pages of different files never merge.
+    ``classes`` are the pages' classifications by page number where the caller has them (they are
+    worked out again otherwise).
     """
     groups: list[list[int]] = []
     group_types: list[DocumentType] = []
@@ -778,7 +777,7 @@ def group_documents(pages: list[tuple[PageText, DocumentType, str]]) -> list[lis
         page, dtype, file = pages[i]
         same_file = bool(groups) and file == prev_file
         last_type = group_types[-1] if groups else None
-        named = classify(page) if dtype == T.other else None
+        named = ((classes or {}).get(page.page) or classify(page)) if dtype == T.other else None
         statement = _statement_of(page) if dtype == T.financial_statement else None
         joined = False
         if same_file:

@@ -238,7 +238,7 @@ def check_dossier(paths: list[Path], options: CheckOptions, settings: Settings, 
             classes[p.info.page] = page_class
             p.info.document_type = page_class.document_type
             p.info.notes.append(page_class.note())
-    groups = group_documents([(p.text, p.info.document_type, p.info.file) for p in pages])
+    groups = group_documents([(p.text, p.info.document_type, p.info.file) for p in pages], classes)
     by_number = {p.info.page: p for p in pages}
 
     # page findings
