@@ -6,6 +6,11 @@ Scores every file of ``../shared/realdocs/truth.json`` (each file checked on its
 sample dossier against ``samples/jinan/truth.json``; prints, for each:
 
 * precision, recall and F1 per field and per document type, seal presence, and the list of misses;
+* one table per corpus with a row per document type (``other`` included: the negatives): type
+  precision and recall over every page (a page's type against its file's truth type), key-field F1
+  (``KEY_FIELDS``) and name F1 (``NAME_FIELDS``), seal presence per file and seal-text accuracy (a
+  truth text counts as read when the best seal reading's similarity is at least 0.9, the measure
+  of ``bench/seals.py``);
 * two F1 summary lines: the codes, dates and totals a reviewer checks (invoice code and number,
   issue date, grand total, seller and buyer tax id, credit code) and the names (company, buyer,
   seller);
@@ -28,6 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.seals import text_accuracy  # noqa: E402
 from models.domain import Document, LineItem, Report  # noqa: E402
 from models.enums import DocumentType  # noqa: E402
 from service.consistency import qr_flags  # noqa: E402
@@ -45,6 +51,13 @@ SUMMARY_GROUPS: dict[str, tuple[str, ...]] = {
         "credit_code"),
     "company, buyer and seller names": ("company_name", "buyer_name", "seller_name", "buyer", "seller"),
 }
+# the per-type table's field groups: the fields a reviewer checks (codes, numbers, dates, totals)
+# and the names of the parties
+KEY_FIELDS = frozenset(SUMMARY_GROUPS["invoice code, number, issue date, grand total, seller and buyer tax id, and credit code"]
+                       + ("registration_number", "certificate_number", "contract_number", "license_number",
+                          "signing_date", "established_date", "amount", "amount_total", "tax_total"))
+NAME_FIELDS = frozenset(SUMMARY_GROUPS["company, buyer and seller names"] + ("party_a", "party_b"))
+SEAL_TEXT_READ = 0.9  # similarity at which a seal text counts as read (bench/seals.py)
 # the document types the extractors read: a realdocs file of one of these types must be in truth.json
 SUPPORTED_SUFFIXES = {".pdf", ".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp", ".ofd", ".zip"}
 
@@ -101,6 +114,13 @@ class Scores:
     misses: list[str] = field(default_factory=list)
     invoices: list[InvoiceRow] = field(default_factory=list)
     unscored: list[str] = field(default_factory=list)
+    # per document type: pages typed (predicted vs truth), key fields, names, seal presence per
+    # file, seal texts (read, expected)
+    type_pages: dict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))
+    type_key: dict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))
+    type_name: dict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))
+    type_seal: dict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))
+    type_seal_text: dict[str, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
 
 
 def _predicted(doc: Document | None, name: str) -> str | list[str] | None:
@@ -153,9 +173,53 @@ def _invoice_row(label: str, doc: Document, report: Report, note: str = "") -> I
     return InvoiceRow(label, checks, qr, note)
 
 
-def score_file(label: str, truth: dict, report: Report, pages: list[int] | None, scores: Scores) -> None:
+def _score_types(expected: str, report: Report, pages: list[int] | None, scores: Scores) -> None:
+    """Every page's type against its file's truth type: a hit, or a false positive of the type read
+    and a miss of the true one."""
+    for info in report.pages:
+        if pages is not None and info.page not in pages:
+            continue
+        got = str(info.document_type)
+        if got == expected:
+            scores.type_pages[expected].tp += 1
+        else:
+            scores.type_pages[got].fp += 1
+            scores.type_pages[expected].fn += 1
+
+
+def _score_seals(label: str, expected: str, seal: dict, report: Report, pages: list[int] | None, scores: Scores) -> None:
+    """Seal presence on the file and each truth text read by the best seal reading."""
+    on_file = [s for s in report.seals if (pages is None or s.page in pages) and s.kind != "监制"]
+    presence = scores.type_seal[expected]
+    if seal.get("present"):
+        presence.add("x" if on_file else None, "x")
+    elif on_file:
+        presence.fp += 1
+    for text in seal.get("texts", []):
+        read = text_accuracy(on_file, text) >= SEAL_TEXT_READ
+        tally = scores.type_seal_text[expected]
+        tally[0] += read
+        tally[1] += 1
+        if not read:
+            scores.misses.append(f"{label}: seal text {text!r} not read")
+
+
+def sample_seal_truth(entry: dict) -> dict:
+    """A sample file's seals in the realdocs form: present, and the texts of its whole seals (the
+    owner's name and tax id; riding-seam slices show only part of a name; the tax bureau's 监制
+    mark is nobody's seal)."""
+    seals = [t for t in entry.get("seals", []) if t.get("kind") != "supervision_seal"]
+    texts = [v for t in seals if not t.get("riding_seam") for v in (t.get("text"), t.get("tax_id")) if v]
+    return {"present": bool(seals), "texts": texts}
+
+
+def score_file(label: str, truth: dict, report: Report, pages: list[int] | None, scores: Scores,
+               seal_truth: dict | None = None) -> None:
+    """Score one truth file; ``seal_truth`` (present, texts) feeds the per-type table where the
+    truth has no ``seal`` entry of its own (the samples list their seals one by one)."""
     docs = [d for d in report.documents if pages is None or set(d.pages) & set(pages)]
     expected_type = truth["document_type"]
+    _score_types(expected_type, report, pages, scores)
     doc = next((d for d in docs if d.document_type == expected_type), docs[0] if docs else None)
     got_type = doc.document_type if doc else None
     if not scores.by_field["document_type"].add(got_type, expected_type):
@@ -182,9 +246,15 @@ def score_file(label: str, truth: dict, report: Report, pages: list[int] | None,
                     next((c for c in candidates if isinstance(c, str)), None))
         ok_field = scores.by_field[name].add(have, str(want))
         tally.add(have, str(want))
+        if name in KEY_FIELDS:
+            scores.type_key[expected_type].add(have, str(want))
+        if name in NAME_FIELDS:
+            scores.type_name[expected_type].add(have, str(want))
         if not ok_field:
             scores.misses.append(f"{label}: {name} {have!r} != {want!r}")
     seal = truth.get("seal")
+    if (seal or seal_truth) is not None:
+        _score_seals(label, expected_type, seal or seal_truth or {}, report, pages, scores)
     if seal is not None:
         # the tax bureau's 监制 mark is printed on every invoice form; it is nobody's seal
         found = any(s.page in (pages or [p.page for p in report.pages]) and s.kind != "监制" for s in report.seals)
@@ -203,6 +273,38 @@ def _table(title: str, tallies: dict[str, Tally]) -> list[str]:
     rows = [f"\n{title}", f"  {'':<28}{'tp':>5}{'fp':>5}{'fn':>5}{'precision':>11}{'recall':>8}{'f1':>7}"]
     for name, t in sorted(tallies.items()):
         rows.append(f"  {name:<28}{t.tp:>5}{t.fp:>5}{t.fn:>5}{t.precision:>11.3f}{t.recall:>8.3f}{t.f1:>7.3f}")
+    return rows
+
+
+def _cell(value: float | None, width: int) -> str:
+    return f"{'-' if value is None else f'{value:.3f}':>{width}}"
+
+
+def type_table(scores: Scores) -> list[str]:
+    """One row per document type: type precision and recall over pages, key-field and name F1,
+    seal presence precision and recall per file, seal texts read."""
+    head = (f"  {'':<32}{'pages':>6}{'type P':>8}{'type R':>8}{'key F1':>8}{'name F1':>8}"
+            f"{'seal P':>8}{'seal R':>8}{'seal text':>11}")
+    rows = ["\nper document type (type over pages incl. negatives; key fields, names; seals per file)", head]
+    types = sorted(set(scores.type_pages) | set(scores.type_key) | set(scores.type_name) | set(scores.type_seal)
+                   | set(scores.type_seal_text))
+    for t in types:
+        tp = scores.type_pages.get(t, Tally())
+        key, name, seal = scores.type_key.get(t), scores.type_name.get(t), scores.type_seal.get(t)
+        read, total = scores.type_seal_text.get(t, [0, 0])
+        seal_p = seal.precision if seal and (seal.tp or seal.fp) else None
+        seal_r = seal.recall if seal and (seal.tp or seal.fn) else None
+        texts = f"{read}/{total} {read / total:.2f}" if total else "-"
+        rows.append(f"  {t:<32}{tp.tp + tp.fn:>6}{_cell(tp.precision if tp.tp + tp.fp else None, 8)}"
+                     f"{_cell(tp.recall if tp.tp + tp.fn else None, 8)}{_cell(key.f1 if key else None, 8)}"
+                     f"{_cell(name.f1 if name else None, 8)}{_cell(seal_p, 8)}{_cell(seal_r, 8)}{texts:>11}")
+    total = Tally()
+    for t in scores.type_pages.values():
+        total.tp, total.fp, total.fn = total.tp + t.tp, total.fp + t.fp, total.fn + t.fn
+    read = sum(v[0] for v in scores.type_seal_text.values())
+    expected = sum(v[1] for v in scores.type_seal_text.values())
+    rows.append(f"  pages typed right: {total.tp}/{total.tp + total.fn}; seal texts read (similarity >= "
+                f"{SEAL_TEXT_READ}): {read}/{expected}")
     return rows
 
 
@@ -244,6 +346,7 @@ def _print(name: str, scores: Scores) -> None:
     lines = [f"\n=== {name} ==="]
     lines += _table("per field", scores.by_field)
     lines += _table("per document type (all fields)", scores.by_type)
+    lines += type_table(scores)
     lines.append("\nsummary")
     lines += summary_lines(scores)
     s = scores.seal
@@ -290,7 +393,8 @@ def run_samples(folder: Path, settings: Settings) -> Scores:
     report = check_dossier([folder / "dossier"], CheckOptions(previews=False, star=truth.get("star")), settings).report
     scores = Scores()
     for entry in truth["files"]:
-        score_file(entry["file"], entry, report, entry.get("pages"), scores)
+        score_file(entry["file"], entry, report, entry.get("pages"), scores,
+                   sample_seal_truth(entry) if "seals" in entry else None)
     return scores
 
 

@@ -52,6 +52,13 @@ def accuracy(read: str, truth: str) -> float:
     return 1.0 - Levenshtein.normalized_distance("".join(read.split()), "".join(truth.split()))
 
 
+def text_accuracy(seals: list[Seal], text: str) -> float:
+    """How well the best seal reading matches ``text``: its name on the rim, its tax id, its centre
+    text or one of its words, whichever is closest (0 when there is no seal)."""
+    return max((max(accuracy(part, text) for part in (s.arc_text, s.tax_id or "", s.center_text, *s.text.split()))
+                for s in seals), default=0.0)
+
+
 def owner_seals(seals: list[Seal]) -> list[Seal]:
     return [s for s in seals if s.kind != "监制"]
 
@@ -107,8 +114,7 @@ def bench_realdocs(folder: Path) -> tuple[Presence, list[tuple[str, str, float]]
         mark = "ok " if len(seals) == want else "MISS" if len(seals) < want else "EXTRA"
         print(f"  {mark} {entry['file']}: {len(seals)} found, {want} expected")
         for text in t.get("texts", []):
-            best = max((max(accuracy(part, text) for part in (s.arc_text, s.tax_id or "", s.center_text, *s.text.split()))
-                        for s in seals), default=0.0)
+            best = text_accuracy(seals, text)
             texts.append((entry["file"], text, best))
             print(f"       {text:<22} best accuracy {best:.2f}")
         for s in seals:

@@ -28,6 +28,7 @@ from extractors.deployment_statement import extract_deployment_statement
 from extractors.financials import extract_financials
 from extractors.invoice import extract_invoice
 from extractors.license import extract_license
+from extractors.other_document import extract_other
 from extractors.programme_forms import combined, extract_agreement, extract_programme_form
 from extractors.qr import qr_findings
 from models.domain import Finding, PageText
@@ -59,6 +60,7 @@ DOCUMENT_EXTRACTORS: dict[DocumentType, Callable[[list[PageText]], Extraction]] 
     DocumentType.test_report: extract_test_report,
     DocumentType.financial_statement: extract_financials,
     DocumentType.audit_report: extract_financials,
+    DocumentType.other: extract_other,
 }
 
 # what the Zhengzhou provider call reads on top of the forms and contracts above: applicant kind and

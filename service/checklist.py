@@ -7,9 +7,12 @@ rule-pack file; a new kind of requirement is one new function.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
+from extractors.classify import TYPE_NAMES
 from extractors.text import compact
 from models.domain import CheckResult, Document
 from models.enums import DocumentType, Status
@@ -34,16 +37,144 @@ def _pages(docs: list[Document]) -> list[int]:
     return sorted({p for d in docs for p in d.pages})
 
 
+# ---------------------------------------------------------------------------------------------
+# whose document it is
+
+# per type, the parties a document names as (name field, credit-code field, role in words): the
+# document is the applicant's when one of them is the applicant. Types not listed name no owner.
+OWNER_FIELDS: dict[DocumentType, tuple[tuple[str, str | None, str], ...]] = {
+    DocumentType.business_license: (("company_name", "credit_code", "企业名称"),),
+    DocumentType.vat_invoice: (("buyer_name", "buyer_tax_id", "购买方"),),
+    DocumentType.contract: (("party_a", "party_a_credit_code", "甲方"), ("party_b", "party_b_credit_code", "乙方"),
+                            ("grantor", None, "授权人"), ("grantee", None, "被授权人")),
+    DocumentType.application_form: (("company_name", "credit_code", "申请单位"),),
+    DocumentType.software_copyright_certificate: (("copyright_holder", None, "著作权人"),),
+    DocumentType.software_product_certificate: (("holder", None, "申请企业"),),
+    DocumentType.telecom_license: (("company_name", None, "公司名称"),),
+}
+
+
+def _same_code(a: str | None, b: str | None) -> bool:
+    return bool(a and b) and compact(a or "").upper() == compact(b or "").upper()
+
+
+def _names_party(doc: Document, name: str | None, code: str | None) -> tuple[bool | None, str]:
+    """Whether ``doc`` names the party ``name`` / ``code`` in one of its owner roles: True, False
+    (it names others: who), None (no owner read). The name decides where both names are read;
+    the credit code where a name is not."""
+    read: list[tuple[bool, str]] = []  # each owner role read: the party's, and who it names
+    for name_field, code_field, role in OWNER_FIELDS.get(doc.document_type, ()):
+        doc_name = doc.value(name_field)
+        doc_code = doc.value(code_field) if code_field else None
+        if doc_name and name:
+            verdict = same_party(doc_name, name)
+        elif doc_code and code:
+            verdict = _same_code(doc_code, code)
+        else:
+            continue
+        read.append((verdict, f"{role}“{doc_name or doc_code}”"))
+    matched = [who for verdict, who in read if verdict]
+    if matched:
+        return True, matched[0]
+    if read:
+        return False, "、".join(who for _, who in read)
+    return None, ""
+
+
+def providers(dossier: Dossier) -> list[str]:
+    """The applicant's cloud providers: the sellers on its invoices, the other party of its
+    contracts and the partner named on its application form."""
+    name, code = dossier.applicant.name, dossier.applicant.credit_code
+    out: list[str] = []
+    for doc in dossier.of_type(DocumentType.vat_invoice, DocumentType.contract, DocumentType.application_form):
+        if doc.document_type == DocumentType.application_form:
+            candidates = [doc.value("cloud_partner")]
+        elif _names_party(doc, name, code)[0] is not True:
+            continue
+        elif doc.document_type == DocumentType.vat_invoice:
+            candidates = [doc.value("seller_name")]
+        else:
+            candidates = [doc.value(f) for f in ("party_a", "party_b") if not same_party(doc.value(f), name)]
+        out += [c for c in candidates if c and not any(same_party(c, o) for o in out)]
+    return out
+
+
+@dataclass
+class Counted:
+    """Documents a rule item counted, and the ones it did not with the reason."""
+
+    counted: list[tuple[Document, str]] = field(default_factory=list)
+    others: list[tuple[Document, str]] = field(default_factory=list)  # someone else's
+    unread: list[tuple[Document, str]] = field(default_factory=list)  # owner not read
+
+    def reason(self) -> str:
+        """见 / 计入 …；未计入 …；无法确认归属 … (pages and why)."""
+        parts = []
+        if self.counted:
+            parts.append("计入：" + "；".join(_doc_words(d, why) for d, why in self.counted))
+        if self.others:
+            parts.append("未计入：" + "；".join(_doc_words(d, why) for d, why in self.others))
+        if self.unread:
+            parts.append("无法确认归属：" + "；".join(_doc_words(d, why) for d, why in self.unread))
+        return "。".join(parts)
+
+
+def _doc_words(doc: Document, why: str) -> str:
+    return f"第 {_page_list(doc.pages)} 页{TYPE_NAMES[doc.document_type]}" + (f"（{why}）" if why else "")
+
+
+def count_documents(dossier: Dossier, docs: list[Document], owners: list[str] | None = None) -> Counted:
+    """Sort ``docs`` into the ones that belong to ``owners`` (``applicant``, ``provider``; both
+    may be named; default the applicant), the ones that belong to someone else and the ones whose
+    owner was not read. Types that name no owner (screenshots, reports) are counted as they are."""
+    owners = owners or ["applicant"]
+    name, code = dossier.applicant.name, dossier.applicant.credit_code
+    provider_names = providers(dossier) if "provider" in owners else []
+    result = Counted()
+    for doc in docs:
+        if doc.document_type not in OWNER_FIELDS or "any" in owners:
+            result.counted.append((doc, ""))
+            continue
+        if not name and not code:
+            result.counted.append((doc, "申报企业未能确定，未核对归属"))
+            continue
+        verdicts: list[tuple[bool | None, str, str]] = []  # verdict, whom the document names, as whom
+        if "applicant" in owners:
+            verdicts.append((*_names_party(doc, name, code), "申报企业"))
+        verdicts += [(*_names_party(doc, p, None), "云服务商") for p in provider_names]
+        hit = next(((who, role) for verdict, who, role in verdicts if verdict), None)
+        named = next((who for verdict, who, _ in verdicts if verdict is False), "")
+        if hit:
+            result.counted.append((doc, f"{hit[0]}为{hit[1]}"))
+        elif named:
+            whom = f"申报企业“{name or code}”" if owners == ["applicant"] else "申报企业或其云服务商"
+            result.others.append((doc, f"{named}不是{whom}"))
+        else:
+            result.unread.append((doc, "未能识别当事人"))
+    return result
 
 
 @condition("document_present")
 def document_present(dossier: Dossier, params: dict[str, Any]) -> Outcome:
+    """A document of one of ``document_types`` that belongs to ``owner`` (applicant by default;
+    ``provider``, or ``any`` where the rule says so)."""
     types = [DocumentType(t) for t in params["document_types"]]
     docs = dossier.of_type(*types)
-    if docs:
-        return Status.met, _pages(docs), [], f"见第 {_page_list(_pages(docs))} 页"
-    status = Status(params.get("absent_status", "missing"))
-    return status, [], [], params.get("absent_reason", "材料中未发现该项材料")
+    owner = params.get("owner", "applicant")
+    tally = count_documents(dossier, docs, [owner] if isinstance(owner, str) else list(owner))
+    if tally.counted:
+        counted = [d for d, _ in tally.counted]
+        if not tally.others and not tally.unread:
+            whys = [why for _, why in tally.counted if why]
+            return Status.met, _pages(counted), [], f"见第 {_page_list(_pages(counted))} 页" + (f"（{'；'.join(whys)}）" if whys else "")
+        return Status.met, _pages(counted), [], tally.reason()
+    absent = params.get("absent_reason", "材料中未发现该项材料")
+    if tally.unread:
+        return Status.needs_review, _pages([d for d, _ in tally.unread]), [], f"{tally.reason()}，请人工核对"
+    if tally.others:
+        return (Status(params.get("absent_status", "missing")), _pages([d for d, _ in tally.others]), [],
+                f"{absent}。{tally.reason()}")
+    return Status(params.get("absent_status", "missing")), [], [], absent
 
 
 @condition("reviewer_confirms")
@@ -51,13 +182,21 @@ def reviewer_confirms(dossier: Dossier, params: dict[str, Any]) -> Outcome:
     return Status.needs_review, [], [], params.get("reason", "需人工复核")
 
 
+def applicant_licence(dossier: Dossier) -> Document | None:
+    """The applicant's business licence: the one in the applicant's name (or with its credit
+    code), else the first licence of the dossier."""
+    licences = dossier.of_type(DocumentType.business_license)
+    name, code = dossier.applicant.name, dossier.applicant.credit_code
+    own = [d for d in licences if _names_party(d, name, code)[0]]
+    return (own or licences or [None])[0]
+
+
 @condition("registered_in_region")
 def registered(dossier: Dossier, params: dict[str, Any]) -> Outcome:
-    licences = dossier.of_type(DocumentType.business_license)
     region = dossier.pack.region.name if dossier.pack.region else "本地"
-    if not licences:
+    lic = applicant_licence(dossier)
+    if lic is None:
         return Status.missing, [], [], "未发现营业执照，无法判断注册地"
-    lic = licences[0]
     verdict = registered_in_region(lic, dossier.pack)
     pages = sorted({lic.fields[n].page for n in ("credit_code", "address") if n in lic.fields} or set(lic.pages))
     evidence = lic.evidence("credit_code", "address")
@@ -69,19 +208,41 @@ def registered(dossier: Dossier, params: dict[str, Any]) -> Outcome:
     return Status.needs_review, lic.pages, evidence, "营业执照上的信用代码与住所均未能识别，请人工核对注册地"
 
 
+# what a licence's type or form of organisation (组成形式) says when the holder is an individual
+# business (个体工商户), a sole proprietorship or a partnership: none is a legal person
+_NOT_LEGAL_PERSON = re.compile(r"个体|个人经营|家庭经营|个人独资|合伙")
+# character 2 of a credit code registered by market regulation (character 1 = 9): 2 = 个体工商户
+_INDIVIDUAL_BUSINESS_CODE = re.compile(r"^92")
+
+
+def not_legal_person(lic: Document) -> str | None:
+    """Why the licence's holder is not an independent legal person (branch, individual business …),
+    in words; None when nothing says so."""
+    entity = " ".join(v for n in ("entity_type", "company_name", "composition") if (v := lic.value(n)))
+    code = compact(lic.value("credit_code") or "").upper()
+    if lic.facts.get("not_legal_person_reason") == "branch" or "分公司" in entity or "分支机构" in entity:
+        return f"分支机构不具有独立法人资格（{entity}）"
+    if _INDIVIDUAL_BUSINESS_CODE.match(code) or re.search(r"个体|个人经营|家庭经营", entity):
+        why = f"统一社会信用代码 {code} 第 2 位为 2" if _INDIVIDUAL_BUSINESS_CODE.match(code) else entity
+        return f"个体工商户不是独立法人（{why}）"
+    if _NOT_LEGAL_PERSON.search(entity) or lic.facts.get("independent_legal_person") is False:
+        return f"该主体不具有独立法人资格（{entity}）"
+    return None
+
+
 @condition("independent_legal_person")
 def independent(dossier: Dossier, params: dict[str, Any]) -> Outcome:
-    licences = dossier.of_type(DocumentType.business_license)
-    if not licences:
+    lic = applicant_licence(dossier)
+    if lic is None:
         return Status.missing, [], [], "未发现营业执照，无法判断是否具有独立法人资格"
-    lic = licences[0]
     value = lic.facts.get("independent_legal_person")
     entity = lic.value("entity_type") or lic.value("company_name") or ""
     pages = [lic.fields["entity_type"].page] if "entity_type" in lic.fields else lic.pages
+    why_not = not_legal_person(lic)
+    if why_not:
+        return Status.failed, pages, lic.evidence("entity_type", "company_name", "credit_code"), why_not
     if value is True:
         return Status.met, pages, lic.evidence("entity_type"), f"企业类型：{entity}"
-    if value is False:
-        return Status.failed, pages, lic.evidence("entity_type", "company_name"), f"分支机构不具有独立法人资格（{entity}）"
     return Status.needs_review, lic.pages, [], "营业执照上的企业类型未能识别，请人工核对"
 
 
@@ -134,20 +295,35 @@ def cloud_form(dossier: Dossier, params: dict[str, Any]) -> Outcome:
 
 @condition("contracts_and_invoices")
 def contracts_and_invoices(dossier: Dossier, params: dict[str, Any]) -> Outcome:
-    contracts = dossier.of_type(DocumentType.contract)
-    invoices = dossier.of_type(DocumentType.vat_invoice)
-    pages = _pages(contracts + invoices)
-    if contracts and invoices:
-        return Status.met, pages, [], f"合同 {len(contracts)} 份（第 {_page_list(_pages(contracts))} 页），发票 {len(invoices)} 张（第 {_page_list(_pages(invoices))} 页）"
-    if not contracts and not invoices:
+    """The applicant's contracts and invoices: a contract with the applicant as a party, an
+    invoice with the applicant as buyer; the reason lists what was counted and what was not."""
+    contracts = count_documents(dossier, dossier.of_type(DocumentType.contract))
+    invoices = count_documents(dossier, dossier.of_type(DocumentType.vat_invoice))
+    own_contracts = [d for d, _ in contracts.counted]
+    own_invoices = [d for d, _ in invoices.counted]
+    detail = Counted(contracts.counted + invoices.counted, contracts.others + invoices.others,
+                     contracts.unread + invoices.unread).reason()
+    if own_contracts and own_invoices:
+        summary = f"申报企业的合同 {len(own_contracts)} 份、发票 {len(own_invoices)} 张"
+        return Status.met, _pages(own_contracts + own_invoices), [], f"{summary}。{detail}"
+    if not dossier.of_type(DocumentType.contract, DocumentType.vat_invoice):
         return Status.missing, [], [], "未发现上云投入的合同和发票"
-    lacking = "合同" if not contracts else "发票"
-    return Status.missing, pages, [], f"缺少{lacking}"
+    lacking = "、".join(what for what, own in (("合同", own_contracts), ("发票", own_invoices)) if not own)
+    shown = _pages(own_contracts + own_invoices + [d for d, _ in contracts.others + contracts.unread
+                                                     + invoices.others + invoices.unread])
+    unread = [d for tally, own in ((contracts, own_contracts), (invoices, own_invoices)) if not own
+              for d, _ in tally.unread]
+    if unread:
+        return Status.needs_review, shown, [], f"未能确认申报企业的{lacking}，请人工核对。{detail}"
+    return Status.missing, shown, [], f"缺少申报企业的{lacking}" + (f"。{detail}" if detail else "")
 
 
 @condition("deployment_statement_if_needed")
 def deployment_statement(dossier: Dossier, params: dict[str, Any]) -> Outcome:
-    contracts = dossier.of_type(DocumentType.contract)
+    # the applicant's contracts (and those whose parties were not read): a contract between two
+    # other companies asks nothing of the applicant
+    tally = count_documents(dossier, dossier.of_type(DocumentType.contract))
+    contracts = [d for d, _ in tally.counted + tally.unread]
     lacking = [c for c in contracts if c.facts.get("cloud_wording") is False]
     if not contracts:
         return Status.not_applicable, [], [], "无合同"
@@ -190,17 +366,17 @@ def _mention(dossier: Dossier, params: dict[str, Any], absent: Status) -> Outcom
 @condition("form_matches_license")
 def form_matches_license(dossier: Dossier, params: dict[str, Any]) -> Outcome:
     forms = dossier.of_type(DocumentType.application_form)
-    licences = dossier.of_type(DocumentType.business_license)
-    if not forms or not licences:
-        return Status.missing, _pages(forms + licences), [], "缺少申请表或营业执照，无法比对"
-    form, lic = forms[0], licences[0]
+    lic = applicant_licence(dossier)
+    if not forms or lic is None:
+        return Status.missing, _pages(forms + ([lic] if lic else [])), [], "缺少申请表或营业执照，无法比对"
+    form = forms[0]
     problems, compared = [], []
-    for field, label in (("company_name", "企业名称"), ("credit_code", "统一社会信用代码")):
-        a, b = form.value(field), lic.value(field)
+    for key, label in (("company_name", "企业名称"), ("credit_code", "统一社会信用代码")):
+        a, b = form.value(key), lic.value(key)
         if not a or not b:
             continue
         compared.append(label)
-        same = same_party(a, b) if field == "company_name" else compact(a).upper() == compact(b).upper()
+        same = same_party(a, b) if key == "company_name" else compact(a).upper() == compact(b).upper()
         if not same:
             problems.append(f"{label}：申请表“{a}”，营业执照“{b}”")
     pages = sorted(set(form.pages[:1] + lic.pages))

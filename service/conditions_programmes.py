@@ -18,35 +18,45 @@ from decimal import Decimal
 from typing import Any
 
 from extractors.amounts import parse_amount
+from extractors.classify import TYPE_NAMES
 from extractors.dates import parse_date
 from extractors.financials import FIGURES
 from extractors.text import compact
 from models.domain import Document, as_date, as_money
 from models.enums import DocumentType, Status
 from service.analysis import Dossier, registered_in_region, same_party
-from service.checklist import Outcome, condition
+from service.checklist import (
+    Counted,
+    Outcome,
+    applicant_licence,
+    condition,
+    count_documents,
+    not_legal_person,
+)
 
 DECLARE_HINT = "可用 --declare {name}=… 声明"
-TYPE_TITLES = {
-    DocumentType.software_copyright_certificate: "计算机软件著作权登记证书",
-    DocumentType.software_product_certificate: "软件产品登记证书",
-    DocumentType.telecom_license: "增值电信业务经营许可证",
-    DocumentType.test_report: "测试报告",
-    DocumentType.audit_report: "审计报告",
-    DocumentType.financial_statement: "财务报表",
-}
 
 
 @condition("any_document_present")
 def any_document_present(dossier: Dossier, params: dict[str, Any]) -> Outcome:
     """At least one of several document types is in the dossier (e.g. copyright OR patent)."""
     types = [DocumentType(t) for t in params["document_types"]]
-    docs = dossier.of_type(*types)
+    owner = params.get("owner", "applicant")
+    tally = count_documents(dossier, dossier.of_type(*types), [owner] if isinstance(owner, str) else list(owner))
+    docs = [d for d, _ in tally.counted]
     if docs:
-        found = "；".join(f"{TYPE_TITLES.get(d.document_type, str(d.document_type))}（第 {_page_list(d.pages)} 页）"
+        found = "；".join(f"{TYPE_NAMES[d.document_type]}（第 {_page_list(d.pages)} 页）"
                          for d in docs)
+        rest = [r for r in (tally.others, tally.unread) if r]
+        if rest:
+            found += "。" + Counted(others=tally.others, unread=tally.unread).reason()
         return Status.met, _pages(docs), [], found
-    return Status(params.get("absent_status", "missing")), [], [], params.get("absent_reason", "材料中未发现所需证明文件")
+    absent = params.get("absent_reason", "材料中未发现所需证明文件")
+    if tally.unread:
+        return Status.needs_review, _pages([d for d, _ in tally.unread]), [], f"{tally.reason()}，请人工核对"
+    if tally.others:
+        return Status(params.get("absent_status", "missing")), _pages([d for d, _ in tally.others]), [], f"{absent}。{tally.reason()}"
+    return Status(params.get("absent_status", "missing")), [], [], absent
 
 
 # ---------------------------------------------------------------------------------------------
@@ -63,14 +73,6 @@ def _page_list(pages: list[int]) -> str:
 
 def _field_page(doc: Document, name: str) -> int:
     return doc.fields[name].page if name in doc.fields else doc.pages[0]
-
-
-def _applicant_licence(dossier: Dossier) -> Document | None:
-    """The applicant's business licence: the one in the applicant's name, else the first."""
-    licences = dossier.of_type(DocumentType.business_license)
-    name = dossier.applicant.name
-    own = [d for d in licences if name and same_party(d.value("company_name"), name)]
-    return (own or licences or [None])[0]
 
 
 def _is_branch(licence: Document | None, name: str | None) -> bool:
@@ -165,7 +167,7 @@ def registered_or_represented(dossier: Dossier, params: dict[str, Any]) -> Outco
     """Registered in the region as an independent legal person; or a telecom operator's branch
     there with its group's licence and authorisation; or a company elsewhere with a local agent."""
     region = dossier.pack.region.name if dossier.pack.region else "本地"
-    lic = _applicant_licence(dossier)
+    lic = applicant_licence(dossier)
     if lic is None:
         return Status.missing, [], [], "未发现营业执照，无法判断注册地"
     verdict = registered_in_region(lic, dossier.pack)
@@ -175,6 +177,10 @@ def registered_or_represented(dossier: Dossier, params: dict[str, Any]) -> Outco
     contracts = dossier.of_type(DocumentType.contract)
     name = dossier.applicant.name or lic.value("company_name")
 
+    why_not = not_legal_person(lic)
+    if why_not and not _is_branch(lic, name):
+        # an individual business or partnership: no route of the call admits it
+        return Status.failed, lic_pages, evidence, f"{why_not}，不符合独立法人的要求"
     if verdict is True and not _is_branch(lic, name):
         return Status.met, lic_pages, evidence, f"营业执照显示在{region}注册的独立法人（{detail}）"
     if verdict is True:

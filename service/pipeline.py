@@ -22,7 +22,7 @@ import numpy as np
 from evaluation.risk import risk_score
 from extractors import registry
 from extractors.base import Extraction
-from extractors.classify import classify_page, group_documents
+from extractors.classify import TYPE_NAMES, PageClass, classify, group_documents
 from models.domain import (
     Applicant,
     Document,
@@ -37,7 +37,7 @@ from models.domain import (
     Summary,
     stable_id,
 )
-from models.enums import ErrorCode, FlagCode, Severity, Status, TextSource
+from models.enums import DocumentType, ErrorCode, FlagCode, Severity, Status, TextSource
 from models.evidence import DossierEvidence, StageTiming
 from models.rulepack import RulePack
 from service import analysis, checklist, consistency, rulepacks
@@ -305,9 +305,9 @@ def read_dossier(paths: list[Path], options: CheckOptions, settings: Settings, *
         errors.append(ReportError(file=None, code=ErrorCode.empty_dossier, message="输入中没有找到任何页面"))
 
     with stages.run("classify"):
-        groups = _classify(pages)
+        groups, classes = _classify(pages)
     with stages.run("extract"):
-        documents = _extract(pages, groups, findings, flags, errors)
+        documents = _extract(pages, groups, classes, findings, flags, errors)
     with stages.run("forensics"):
         flags += forensic_flags(forensics, {p.info.page: p.info.document_type for p in pages}, findings)
     with stages.run("seals"):
@@ -325,18 +325,20 @@ def read_dossier(paths: list[Path], options: CheckOptions, settings: Settings, *
     return Reading(evidence=evidence, page_images=images, files=files, stages=stages.timings())
 
 
-def _classify(pages: list[_Page]) -> list[list[int]]:
-    """Type every page and group the pages into documents."""
+def _classify(pages: list[_Page]) -> tuple[list[list[int]], dict[int, PageClass]]:
+    """Type every page (each type earned by its defining content) and group the pages into documents."""
+    classes: dict[int, PageClass] = {}
     for p in pages:
         if p.text.lines:
-            doc_type, confidence, reason = classify_page(p.text)
-            p.info.document_type = doc_type
-            p.info.notes.append(f"分类为 `{doc_type}`（置信度 {confidence:.2f}）：{reason}")
-    return group_documents([(p.text, p.info.document_type, p.info.file) for p in pages])
+            page_class = classify(p.text)
+            classes[p.info.page] = page_class
+            p.info.document_type = page_class.document_type
+            p.info.notes.append(page_class.note())
+    return group_documents([(p.text, p.info.document_type, p.info.file) for p in pages], classes), classes
 
 
-def _extract(pages: list[_Page], groups: list[list[int]], findings: list[Finding], flags: list[RiskFlag],
-             errors: list[ReportError]) -> list[Document]:
+def _extract(pages: list[_Page], groups: list[list[int]], classes: dict[int, PageClass], findings: list[Finding],
+             flags: list[RiskFlag], errors: list[ReportError]) -> list[Document]:
     """Page findings on every page; each document's fields from its pages."""
     by_number = {p.info.page: p for p in pages}
     for p in pages:
@@ -349,7 +351,10 @@ def _extract(pages: list[_Page], groups: list[list[int]], findings: list[Finding
         doc_type = first.info.document_type
         doc = Document(id=stable_id("d", first.info.file, group), document_type=doc_type, pages=group)
         for n in group:
-            by_number[n].info.document_type = doc_type
+            page_info = by_number[n].info
+            if page_info.document_type != doc_type:
+                page_info.notes.append(f"归入第 {group[0]} 页起的{TYPE_NAMES[doc_type]}（{doc_type.value}）")
+            page_info.document_type = doc_type
         fn = registry.DOCUMENT_EXTRACTORS.get(doc_type)
         if fn is not None:
             out = _run_extractor(fn, [by_number[n].text for n in group], f"第 {'、'.join(map(str, group))} 页（`{doc_type}`）", errors,
@@ -359,6 +364,14 @@ def _extract(pages: list[_Page], groups: list[list[int]], findings: list[Finding
                 findings.extend(out.findings)
                 flags.extend(_flags_from(out, doc))
         doc.title = doc.value("title")
+        if doc_type == DocumentType.other and group[0] in classes:
+            # what the product can tell about a page that is none of its types: the document it
+            # is (海关进口货物报关单), the type it resembles and why it is not that type
+            page_class = classes[group[0]]
+            doc.title = doc.title or page_class.name
+            doc.facts.update({k: v for k, v in (("near_miss", page_class.name),
+                                                ("resembles", page_class.resembles.value if page_class.resembles else None),
+                                                ("why_other", page_class.reason)) if v})
         documents.append(doc)
     return documents
 

@@ -165,3 +165,84 @@ def test_annex_marks_need_proof_and_effects_need_a_person() -> None:
     d.annex[0] = d.annex[0].model_copy(update={"on_cloud": False, "pages": []})
     result = next(r for r in checklist.evaluate(d) if r.item_id == "form.annex_supported")
     assert "以下勾选项未找到佐证材料：计算资源" in result.reason
+
+
+# --- rule items count only the applicant's documents ------------------------------------------------
+
+OTHER = "济南别家科技有限公司"
+PROVIDER = "山东泺源云计算有限公司"
+
+
+def result(d: analysis.Dossier, item_id: str) -> checklist.CheckResult:
+    return next(r for r in checklist.evaluate(d) if r.item_id == item_id)
+
+
+def form() -> Document:
+    return doc(T.application_form, [1], company_name=APPLICANT, credit_code=CODE)
+
+
+def contract(page: int, a: str, b: str) -> Document:
+    return doc(T.contract, [page], party_a=a, party_b=b)
+
+
+def test_contracts_and_invoices_of_other_companies_do_not_meet_item_3() -> None:
+    strangers = [form(), licence(), contract(5, OTHER, PROVIDER), invoice(7, "2020-04-15", "100.00", buyer=OTHER)]
+    r = result(dossier(strangers), "materials.03_contracts_and_invoices")
+    assert r.status == Status.missing
+    assert "缺少申报企业的合同、发票" in r.reason
+    assert "未计入：第 5 页合同（甲方“济南别家科技有限公司”、乙方“山东泺源云计算有限公司”不是申报企业" in r.reason
+    assert "第 7 页发票（购买方“济南别家科技有限公司”不是申报企业" in r.reason
+    own = strangers + [contract(6, APPLICANT, PROVIDER), invoice(8, "2020-05-15", "200.00")]
+    r = result(dossier(own), "materials.03_contracts_and_invoices")
+    assert r.status == Status.met and r.pages == [6, 8]
+    assert "计入：第 6 页合同（甲方“济南舜耕智能装备有限公司”" in r.reason and "未计入：第 5 页合同" in r.reason
+
+
+def test_documents_whose_owner_was_not_read_need_review() -> None:
+    unread = [form(), licence(), doc(T.contract, [5], title="云服务合同"), invoice(7, "2020-04-15", "100.00")]
+    r = result(dossier(unread), "materials.03_contracts_and_invoices")
+    assert r.status == Status.needs_review and "无法确认归属：第 5 页合同（未能识别当事人）" in r.reason
+
+
+def test_a_licence_of_another_company_is_not_the_applicants_licence() -> None:
+    theirs = licence(company_name=PROVIDER, credit_code="91370100MA949D4H6D")
+    theirs.pages = [3]
+    r = result(dossier([form(), theirs]), "materials.02_business_license")
+    assert r.status == Status.missing and "第 3 页营业执照（企业名称“山东泺源云计算有限公司”不是申报企业" in r.reason
+    r = result(dossier([form(), theirs, licence()]), "materials.02_business_license")
+    assert r.status == Status.met and r.pages == [2] and "未计入：第 3 页营业执照" in r.reason
+    # the applicant's licence, not the first one, decides where the applicant is registered
+    theirs_elsewhere = licence(company_name=PROVIDER, credit_code="91410100MA3X4L5X3B", address="郑州市金水区")
+    theirs_elsewhere.pages = [1]
+    d = dossier([form(), theirs_elsewhere, licence()])
+    assert status(d, "eligibility.registered_in_jinan") == Status.met
+
+
+def test_an_individual_business_is_not_an_independent_legal_person() -> None:
+    # character 2 of the credit code is 2: registered as an individual business (个体工商户)
+    shop = licence(company_name="济南市历下区某某便利店", credit_code="92370102MA3C4K7P9U", entity_type="个人经营")
+    shop.facts["independent_legal_person"] = True  # whatever the licence reader concluded
+    r = result(dossier([shop]), "eligibility.independent_legal_person")
+    assert r.status == Status.failed and "个体工商户不是独立法人" in r.reason and "第 2 位为 2" in r.reason
+    typed = licence(entity_type="个体工商户", credit_code=CODE)
+    assert "个体工商户" in result(dossier([typed]), "eligibility.independent_legal_person").reason
+    assert status(dossier([licence()]), "eligibility.independent_legal_person") == Status.met
+
+
+def test_a_contract_between_other_companies_asks_no_deployment_statement() -> None:
+    theirs = doc(T.contract, [5, 6], {"cloud_wording": False}, party_a=OTHER, party_b=PROVIDER)
+    assert status(dossier([form(), licence(), theirs]), "materials.04_deployment_statement") == Status.not_applicable
+    ours = doc(T.contract, [7], {"cloud_wording": False}, party_a=APPLICANT, party_b=PROVIDER)
+    assert status(dossier([form(), licence(), theirs, ours]), "materials.04_deployment_statement") == Status.failed
+
+
+def test_a_rule_may_count_the_providers_documents() -> None:
+    theirs = licence(company_name=PROVIDER, credit_code="91370100MA949D4H6D")
+    theirs.pages = [9]
+    d = dossier([form(), licence(), invoice(7, "2020-04-15", "100.00"), theirs])
+    present = checklist.CONDITIONS["document_present"]
+    status_, pages, _, reason = present(d, {"document_types": ["business_license"], "owner": "provider"})
+    assert status_ == Status.met and pages == [9] and "企业名称“山东泺源云计算有限公司”为云服务商" in reason
+    assert "未计入：第 2 页营业执照" in reason
+    status_, pages, _, _ = present(d, {"document_types": ["business_license"], "owner": ["applicant", "provider"]})
+    assert status_ == Status.met and pages == [2, 9]

@@ -287,3 +287,10 @@ def test_any_document_present_names_the_documents_in_chinese() -> None:
     status, pages, _, reason = run("any_document_present", dossier(ENTERPRISE, [cert]),
                                    document_types=["software_product_certificate", "software_copyright_certificate"])
     assert status == Status.met and pages == [4] and reason == "软件产品登记证书（第 4 页）"
+
+
+def test_an_individual_business_in_zhengzhou_is_no_independent_legal_person() -> None:
+    # 92…: registered by market regulation as an individual business (个体工商户)
+    shop = licence(code="92410100MA953E9426", name="郑州市金水区某某软件工作室", entity="个体工商户")
+    status, _, _, reason = run("registered_or_represented", dossier(ZZ, [form(), shop]))
+    assert status == Status.failed and "个体工商户不是独立法人" in reason
