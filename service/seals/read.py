@@ -234,7 +234,8 @@ def read_seals(image: np.ndarray, impressions: list[Impression], page: PageText,
     each read with the OCR engine ``engine`` gives (loaded on first use). A seal that cannot be
     read is still reported, with the page text that falls inside it. Readings are cached by the
     impression's pixels, so a re-check reads no seal twice."""
-    seals, rims = [], []
+    seals: list[Seal] = []
+    rims: list[Rim] = []
     for imp in impressions:
         arc, center, key = ArcReading(), "", ""
         try:
