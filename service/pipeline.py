@@ -20,9 +20,11 @@ import cv2
 import numpy as np
 
 from evaluation.risk import risk_score
+from evaluation.seals import reuse_flags, riding_seam_flags, riding_seams, seal_flags
 from extractors import registry
 from extractors.base import Extraction
 from extractors.classify import TYPE_NAMES, PageClass, classify, group_documents
+from extractors.seals import Impression, find_impressions
 from models.domain import (
     Applicant,
     Document,
@@ -45,15 +47,7 @@ from service.forensics import FileForensics, analyse_file, forensic_flags, regio
 from service.ingest import RawPage, SourceFile, collect_files, iter_pages, render_pdf_page
 from service.ocr.engine import OcrEngine, get_engine
 from service.ocr.reader import OcrCache, image_hash, read_page, upright_image
-from service.seals import (
-    Rim,
-    confirm_names,
-    find_seals,
-    reuse_flags,
-    riding_seam_flags,
-    riding_seams,
-    seal_flags,
-)
+from service.seals import Rim, confirm_names, read_seals
 from service.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -101,6 +95,9 @@ class _Page:
     text: PageText
     image: np.ndarray | None  # upright image in page coordinates x ``scale``
     scale: float
+    # the seal impressions on ``image``, when reading its text had to find them (an OCR'd page
+    # not in the cache): found once, they serve the page's seals too
+    impressions: list[Impression] | None = None
 
 
 def _preview(image: np.ndarray, max_side: int = 1400) -> bytes:
@@ -142,8 +139,14 @@ def _read_text(raw: RawPage, number: int, engine: Callable[[], OcrEngine], cache
             return _Page(info, PageText(page=number, width=raw.width, height=raw.height), None, 1.0)
     assert image is not None
     info.image_sha256 = image_hash(image)
+    found: list[list[Impression]] = []
+
+    def seal_boxes(upright: np.ndarray) -> list[tuple[int, int, int, int]]:
+        found.append(find_impressions(upright))
+        return [imp.bbox for imp in found[-1]]
+
     try:
-        reading = read_page(image, engine(), cache)
+        reading = read_page(image, engine(), cache, seal_boxes=seal_boxes)
     except Exception as exc:  # noqa: BLE001 - one page's OCR failure must not end the dossier
         log.exception("OCR failed on page %s", number)
         errors.append(ReportError(file=raw.file, page=raw.file_page, code=ErrorCode.ocr_failed,
@@ -155,7 +158,8 @@ def _read_text(raw: RawPage, number: int, engine: Callable[[], OcrEngine], cache
     info.rotation, info.skew, info.ocr_cached = reading.rotation, round(reading.skew, 2), reading.cached
     info.notes.extend(reading.notes)
     text = PageText(page=number, width=info.width, height=info.height, lines=reading.lines, text_source=TextSource.ocr)
-    return _Page(info, text, upright, 1.0)
+    # the reader found the impressions on this same upright image (it is made the same way)
+    return _Page(info, text, upright, 1.0, found[-1] if found else None)
 
 
 def _image_findings(page: _Page, errors: list[ReportError]) -> list[Finding]:
@@ -287,7 +291,10 @@ def read_dossier(paths: list[Path], options: CheckOptions, settings: Settings, *
             # now, so a 300-page dossier never holds more than one page's pixels at a time
             if page.image is not None:
                 with stages.run("page_evidence"):
-                    seals.extend(find_seals(page.image, page.text, page.scale, get, cache, rims))
+                    impressions = page.impressions if page.impressions is not None else find_impressions(page.image)
+                    on_page = read_seals(page.image, impressions, page.text, page.scale, get, cache)
+                    seals.extend(on_page.seals)
+                    rims.extend(on_page.rims)
                     findings.extend(_image_findings(page, errors))
                     if page.info.text_source == TextSource.ocr:  # a scan or photo, not a rendered page
                         findings.extend(region_findings(page.image, number, page.scale))

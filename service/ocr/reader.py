@@ -1,5 +1,8 @@
 """Reading a page image: turn it upright, straighten it, OCR it, recover text under red seals,
 and remember the result by the image's content hash so a re-check does no OCR.
+
+The reader does not look for seals itself: the caller says where they are on the upright page
+(``read_page``'s ``seal_boxes``), so that the impressions found there serve the seal reading too.
 """
 
 from __future__ import annotations
@@ -8,18 +11,23 @@ import hashlib
 import json
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import cv2
 import numpy as np
 
-from extractors.seals import ink_blobs
+from extractors.seals.ink import suppress_ink
 from models.domain import TextLine
 from service.ocr.engine import OcrBox, OcrEngine, Quad
 
 # bump when the reading steps change, so cached results from older steps are not reused
 READER_VERSION = "3"
+
+Box = tuple[int, int, int, int]  # x0, y0, x1, y1 in image pixels
+# where the seal impressions are on an upright page image (the OCR reader re-reads the print under them)
+SealBoxes = Callable[[np.ndarray], list[Box]]
 
 ORIENT_MAX_SIDE = 1280
 
@@ -141,17 +149,6 @@ def _to_line(box: OcrBox, dx: float = 0.0, dy: float = 0.0) -> TextLine:
     )
 
 
-def suppress_ink(crop: np.ndarray) -> np.ndarray:
-    """A grey image where red (and blue) seal ink fades into the paper and black print stays.
-
-    In the red channel red ink is as bright as paper; in the blue channel blue ink is. Taking the
-    brighter of the two at each pixel keeps black text, which is dark in every channel.
-    """
-    b, _, r = cv2.split(crop)
-    grey = cv2.max(r, b)
-    return cv2.cvtColor(grey, cv2.COLOR_GRAY2BGR)
-
-
 def _iou(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
     ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
     iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
@@ -160,11 +157,11 @@ def _iou(a: tuple[float, float, float, float], b: tuple[float, float, float, flo
     return inter / union if union > 0 else 0.0
 
 
-def recover_under_seals(image: np.ndarray, lines: list[TextLine], engine: OcrEngine) -> tuple[list[TextLine], int]:
-    """Re-read each seal region with the seal ink suppressed and merge what that reveals."""
+def recover_under_seals(image: np.ndarray, lines: list[TextLine], engine: OcrEngine, boxes: list[Box]
+                        ) -> tuple[list[TextLine], int]:
+    """Re-read each seal region (``boxes``) with the seal ink suppressed and merge what that reveals."""
     recovered = 0
-    for blob in ink_blobs(image):
-        x0, y0, x1, y1 = blob.bbox
+    for x0, y0, x1, y1 in boxes:
         pad = 10
         x0, y0 = max(0, x0 - pad), max(0, y0 - pad)
         x1, y1 = min(image.shape[1], x1 + pad), min(image.shape[0], y1 + pad)
@@ -239,8 +236,14 @@ def upright_image(image: np.ndarray, rotation: int, skew: float) -> np.ndarray:
     return straighten(rotate_right_angle(image, rotation), skew)
 
 
-def read_page(image: np.ndarray, engine: OcrEngine, cache: OcrCache | None, *, orient: bool = True) -> PageReading:
-    """OCR one page image, upright and straight, with text under seals recovered."""
+def read_page(image: np.ndarray, engine: OcrEngine, cache: OcrCache | None, *, seal_boxes: SealBoxes,
+              orient: bool = True) -> PageReading:
+    """OCR one page image, upright and straight, with text under seals recovered.
+
+    ``seal_boxes`` gives the boxes of the seal impressions on the upright image; it is called only
+    when the page is not in the cache. The cache key takes it to be the seal detector
+    (``extractors.seals.find_impressions``): a reading is cached as that of the page itself.
+    """
     key = hashlib.sha256(f"{engine.id}|{READER_VERSION}|{orient}|{image_hash(image)}".encode()).hexdigest()
     if cache is not None:
         hit = cache.get(key)
@@ -250,7 +253,7 @@ def read_page(image: np.ndarray, engine: OcrEngine, cache: OcrCache | None, *, o
     work = upright_image(image, rotation, skew)
     lines = [_to_line(b) for b in engine.read(work)]
     notes = []
-    lines, recovered = recover_under_seals(work, lines, engine)
+    lines, recovered = recover_under_seals(work, lines, engine, seal_boxes(work))
     if recovered:
         notes.append(f"{recovered} text lines re-read under seal ink")
     if rotation:

@@ -39,7 +39,7 @@ PAGE_BITS = 8  # hashes of one page image re-encoded, rescaled or trimmed differ
 SEAL_BITS = 10  # only candidates: a seal match is confirmed on its ink mask
 PAGE_TEXT_SIMILARITY = 90  # rapidfuzz ratio of the two pages' texts
 MIN_PAGE_TEXT = 20  # characters: a blank or near-blank page proves nothing
-SEAL_MASK_SIMILARITY = 0.96  # as for copies within one dossier (service.seals.REUSE_IOU)
+SEAL_MASK_SIMILARITY = 0.96  # as for copies within one dossier (evaluation.seals.REUSE_IOU)
 _SHUN_SEALS = {"监制"}  # the tax bureau's mark is printed on every invoice
 
 

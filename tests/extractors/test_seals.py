@@ -13,23 +13,23 @@ import cv2
 import numpy as np
 import pytest
 
-from extractors.seals import (
+from extractors.seals.describe import seal_kind, seal_use
+from extractors.seals.detect import find_impressions
+from extractors.seals.fingerprint import (
     MASK_SIDE,
-    _arc_ink,
-    _sharp_ink,
+    decode_mask,
+    encode_mask,
+    fingerprint,
+    impression_mask,
+    mask_similarity,
+)
+from extractors.seals.ink import arc_ink, sharp_ink
+from extractors.seals.strips import (
     arc_strips,
     center_lines,
     code_lines,
-    decode_mask,
-    encode_mask,
-    find_impressions,
-    fingerprint,
-    impression_mask,
     inner_crop,
-    mask_similarity,
     name_strips,
-    seal_kind,
-    seal_use,
     square_cells,
 )
 from models.enums import SealColor, SealShape
@@ -212,8 +212,8 @@ def test_the_sharp_ink_keeps_stroke_detail_the_colour_blurs_but_not_black_print(
     ycc = cv2.cvtColor(img, cv2.COLOR_BGR2YCrCb)
     ycc[..., 1:] = cv2.GaussianBlur(ycc[..., 1:], (0, 0), 2.5)
     photo = cv2.cvtColor(ycc, cv2.COLOR_YCrCb2BGR)
-    plain = _arc_ink(photo, SealColor.red, inpaint=False)
-    sharp = _sharp_ink(photo, SealColor.red, plain)
+    plain = arc_ink(photo, SealColor.red, inpaint=False)
+    sharp = sharp_ink(photo, SealColor.red, plain)
     assert (sharp >= plain - 1e-6).all()
     assert sharp[30, 15] > plain[30, 15] + 0.1  # the stroke comes back at full strength
     assert np.allclose(sharp[10:20, 29:32], plain[10:20, 29:32])  # black print is not seal ink

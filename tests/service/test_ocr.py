@@ -10,7 +10,8 @@ import cv2
 import numpy as np
 import pytest
 
-from service.ocr.reader import OcrCache, read_page, rotate_right_angle, straighten, suppress_ink
+from extractors.seals.ink import suppress_ink
+from service.ocr.reader import OcrCache, read_page, rotate_right_angle, straighten
 from tests.fakes import FakeEngine
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -25,14 +26,18 @@ def latin_page(lines: list[str], size: tuple[int, int] = (900, 1200)) -> np.ndar
     return page
 
 
+def no_seals(image: np.ndarray) -> list[tuple[int, int, int, int]]:
+    return []
+
+
 def test_cache_spares_the_engine_on_a_recheck(tmp_path: Path) -> None:
     engine = FakeEngine()
     page = latin_page(["INVOICE 2021-03-15"])
     engine.register(page, [("INVOICE 2021-03-15", (60, 90, 500, 130))])
     cache = OcrCache(tmp_path)
-    first = read_page(page, engine, cache)
+    first = read_page(page, engine, cache, seal_boxes=no_seals)
     reads = engine.reads
-    second = read_page(page, engine, cache)
+    second = read_page(page, engine, cache, seal_boxes=no_seals)
     assert first.lines == second.lines and first.lines[0].text == "INVOICE 2021-03-15"
     assert not first.cached and second.cached
     assert engine.reads == reads  # no OCR the second time
@@ -44,9 +49,9 @@ def test_a_different_image_is_not_served_from_the_cache(tmp_path: Path) -> None:
     engine = FakeEngine()
     cache = OcrCache(tmp_path)
     a, b = latin_page(["A 1"]), latin_page(["B 2"])
-    read_page(a, engine, cache)
+    read_page(a, engine, cache, seal_boxes=no_seals)
     reads = engine.reads
-    read_page(b, engine, cache)
+    read_page(b, engine, cache, seal_boxes=no_seals)
     assert engine.reads > reads
 
 
@@ -54,11 +59,35 @@ def test_a_corrupt_cache_entry_is_ignored_and_rewritten(tmp_path: Path) -> None:
     engine = FakeEngine()
     page = latin_page(["X"])
     cache = OcrCache(tmp_path)
-    read_page(page, engine, cache)
+    read_page(page, engine, cache, seal_boxes=no_seals)
     for f in tmp_path.rglob("*.json"):
         f.write_text("{ broken", encoding="utf-8")
-    again = read_page(page, engine, cache)
+    again = read_page(page, engine, cache, seal_boxes=no_seals)
     assert not again.cached
+
+
+def test_the_print_under_the_seal_boxes_it_is_given_is_read_again_and_the_boxes_are_asked_for_once(
+        tmp_path: Path) -> None:
+    engine = FakeEngine()
+    page = latin_page(["INVOICE 2021-03-15"])
+    engine.register(page, [("INVOICE 2021-03-15", (60, 90, 500, 130))])
+    box = (300, 400, 500, 560)
+    # the reader pads the box by 10 pixels and reads it with the seal ink faded out
+    engine.register(suppress_ink(page[390:570, 290:510]), [("SELLER ACME LTD", (20, 30, 190, 60))])
+    asked: list[np.ndarray] = []
+
+    def seal_boxes(upright: np.ndarray) -> list[tuple[int, int, int, int]]:
+        asked.append(upright)
+        return [box]
+
+    cache = OcrCache(tmp_path)
+    first = read_page(page, engine, cache, seal_boxes=seal_boxes)
+    assert [ln.text for ln in first.lines] == ["INVOICE 2021-03-15", "SELLER ACME LTD"]
+    assert first.lines[1].bbox == (310.0, 420.0, 480.0, 450.0)
+    assert len(asked) == 1 and np.array_equal(asked[0], page)
+    # a cached page is not looked at again: the caller finds its seals where it needs them
+    second = read_page(page, engine, cache, seal_boxes=seal_boxes)
+    assert second.cached and second.lines == first.lines and len(asked) == 1
 
 
 def test_suppress_ink_removes_red_but_keeps_black() -> None:
@@ -77,7 +106,7 @@ def test_real_engine_turns_pages_upright_and_straightens_them(turn: int, tmp_pat
 
     page = latin_page(["INVOICE NO 33207675", "DATE 2021-03-15", "TOTAL 10600.00", "SELLER ACME CLOUD LTD"])
     photo = straighten(rotate_right_angle(page, turn), 3.0)
-    reading = read_page(photo, get_engine("rapidocr"), OcrCache(tmp_path))
+    reading = read_page(photo, get_engine("rapidocr"), OcrCache(tmp_path), seal_boxes=no_seals)
     assert reading.rotation == (360 - turn) % 360
     assert abs(reading.skew + 3.0) < 1.0
     text = " ".join(line.text for line in reading.lines).replace(" ", "")

@@ -1,4 +1,5 @@
-"""Seals in the pipeline: reading with an engine, whose seal it is, missing seals, reused impressions."""
+"""Seals read with an engine: the name along the rim and the lines across it, and what was read
+confirmed against what the dossier prints (hidden characters, look-alikes, taxpayer ids)."""
 
 from __future__ import annotations
 
@@ -10,120 +11,30 @@ import numpy as np
 import pytest
 from rapidfuzz.distance import Levenshtein
 
-from extractors.seals import NameStrip, find_impressions, seal_from_impression
+from evaluation.seals import name_similarity, seal_flags
+from extractors.seals import NameStrip, find_impressions
 from models.domain import Applicant, Document, FieldValue, PageText, Seal, TextLine
 from models.enums import DocumentType, FlagCode, SealShape
 from service.ocr.ctc import BLANK, FrameProbs
 from service.ocr.reader import image_hash
-from service.seals import (
-    ArcReading,
+from service.seals.confirm import (
     authority_names,
     confirm_hidden,
     confirm_names,
     confirm_printed,
     confirm_tax_id,
-    consensus_name,
-    find_seals,
-    name_similarity,
     near_names,
     printed_names,
-    reuse_flags,
-    riding_seam_flags,
-    riding_seams,
-    seal_flags,
-    seals_of_party,
 )
-from tests.extractors.test_seals import RED, SAMPLES, _paste, _seal_crop, draw_seal, page
+from service.seals.read import ArcReading, consensus_name, read_seals
+from tests.evaluation.test_seals import APPLICANT, SELLER, SELLER_ID, codes, invoice, seal
+from tests.extractors.test_seals import RED, SAMPLES, draw_seal, page
 from tests.fakes import FakeEngine
 
-SELLER = "山东泺源云计算有限公司"
-SELLER_ID = "91370100MA949D4H6D"
 
-
-def seal(page_no: int = 1, arc: str = SELLER, tax_id: str | None = SELLER_ID, kind: str | None = "发票专用章",
-         confidence: float = 0.9, shape: SealShape = SealShape.oval, sid: str = "s-1") -> Seal:
-    return Seal(id=sid, page=page_no, bbox=(10, 10, 100, 80), shape=shape, arc_text=arc, text=arc, tax_id=tax_id,
-                kind=kind, confidence=confidence)
-
-
-def invoice(kind: str = "paper_special", seller: str = SELLER, seller_id: str = SELLER_ID, pages: list[int] | None = None
-            ) -> Document:
-    pages = pages or [1]
-    return Document(id="d-inv", document_type=DocumentType.vat_invoice, pages=pages, fields={
-        "invoice_kind": FieldValue(value=kind, page=pages[0]),
-        "seller_name": FieldValue(value=seller, page=pages[0], finding_id="f-seller"),
-        "seller_tax_id": FieldValue(value=seller_id, page=pages[0], finding_id="f-sellerid"),
-    })
-
-
-def contract(signature_page: int | None = 2) -> Document:
-    return Document(id="d-con", document_type=DocumentType.contract, pages=[1, 2], facts={"signature_page": signature_page},
-                    fields={"party_a": FieldValue(value="济南舜耕智能装备有限公司", page=1, finding_id="f-a"),
-                            "party_b": FieldValue(value=SELLER, page=1, finding_id="f-b")})
-
-
-APPLICANT = Applicant(name="济南舜耕智能装备有限公司")
-
-
-def codes(flags: list) -> list[str]:
-    return [f.code for f in flags]
-
-
-def test_an_invoice_with_its_sellers_seal_raises_nothing_even_with_ocr_slips() -> None:
-    assert seal_flags([invoice()], [seal(arc="山东深源云计算有限公司", tax_id="91370100MA949D4H60")], APPLICANT) == []
-
-
-def test_an_invoice_without_a_seller_seal_is_flagged_and_the_supervision_mark_does_not_count() -> None:
-    flags = seal_flags([invoice()], [seal(arc="全国统一发票监制章", kind="监制", tax_id=None)], APPLICANT)
-    assert codes(flags) == [FlagCode.seal_missing]
-    assert flags[0].evidence == ["f-seller"]
-
-
-def test_a_fully_digital_invoice_needs_no_seal() -> None:
-    assert seal_flags([invoice(kind="fully_digital")], [], APPLICANT) == []
-
-
-def test_a_seal_of_another_company_is_a_text_mismatch_with_evidence() -> None:
-    flags = seal_flags([invoice()], [seal(arc="天津君和缘商贸有限公司", tax_id=None, sid="s-x")], APPLICANT)
-    assert codes(flags) == [FlagCode.seal_text_mismatch]
-    f = flags[0]
-    assert f.evidence == ["s-x", "f-seller"] and f.values["seal_text"] == "天津君和缘商贸有限公司"
-    assert f.values["expected"] == SELLER
-
-
-def test_an_unreadable_seal_is_not_called_a_mismatch() -> None:
-    assert seal_flags([invoice()], [seal(arc="月限公", tax_id=None, confidence=0.6)], APPLICANT) == []
-
-
-def test_a_different_tax_id_on_the_seal_is_flagged() -> None:
-    flags = seal_flags([invoice()], [seal(tax_id="91120222079642398Y", sid="s-t")], APPLICANT)
-    assert codes(flags) == [FlagCode.seal_tax_id_mismatch]
-    assert flags[0].evidence == ["s-t", "f-sellerid"] and flags[0].values["seal_tax_id"] == "91120222079642398Y"
-
-
-def test_a_contract_signature_page_without_seals_is_flagged() -> None:
-    assert codes(seal_flags([contract()], [], APPLICANT)) == [FlagCode.seal_missing]
-    both = [seal(2, "济南舜耕智能装备有限公司", None, "合同专用章", shape=SealShape.round, sid="s-a"),
-            seal(2, SELLER, None, "合同专用章", shape=SealShape.round, sid="s-b")]
-    assert seal_flags([contract()], both, APPLICANT) == []
-    stranger = [*both[:1], seal(2, "天津君和缘商贸有限公司", None, "合同专用章", shape=SealShape.round, sid="s-c")]
-    assert codes(seal_flags([contract()], stranger, APPLICANT)) == [FlagCode.seal_text_mismatch]
-
-
-def test_the_application_forms_seal_must_be_the_applicants() -> None:
-    form = Document(id="d-form", document_type=DocumentType.application_form, pages=[1])
-    ok = [seal(1, "济南舜耕智能装备有限公司", None, "公章", shape=SealShape.round)]
-    bad = [seal(1, "济南明湖数码软件有限公司", None, "公章", shape=SealShape.round)]
-    assert seal_flags([form], ok, APPLICANT) == []
-    assert codes(seal_flags([form], bad, APPLICANT)) == [FlagCode.seal_text_mismatch]
-
-
-def test_seals_of_party_tolerates_ocr_slips_and_ignores_the_supervision_mark() -> None:
-    seals = [seal(arc="南舜耕智能装备有限公司", sid="s-1"), seal(arc=SELLER, sid="s-2"),
-             seal(arc="济南舜耕智能装备有限公司", kind="监制", sid="s-3")]
-    assert [s.id for s in seals_of_party(seals, "济南舜耕智能装备有限公司")] == ["s-1"]
-    assert seals_of_party(seals, None) == []
-    assert name_similarity(seals[0], "济南舜耕智能装备有限公司") > 85
+def seals_on(image: np.ndarray, page_text: PageText, engine) -> list[Seal]:  # type: ignore[no-untyped-def]
+    """The seals the pipeline reports on one page image: its impressions found, then read."""
+    return read_seals(image, find_impressions(image), page_text, 1.0, engine).seals
 
 
 def test_the_readings_agree_on_the_name_turned_into_order() -> None:
@@ -132,56 +43,23 @@ def test_the_readings_agree_on_the_name_turned_into_order() -> None:
     assert consensus_name([]) == ("", 0.0)
 
 
-# --- reuse ----------------------------------------------------------------------------------------
-
-
-def _seal_of(image: np.ndarray, page_no: int) -> Seal:
-    imp = find_impressions(image)[0]
-    return seal_from_impression(image, imp, page_no, 1.0, [], arc_text=SELLER)
-
-
-def test_one_impression_pasted_onto_two_documents_is_flagged() -> None:
-    crop = _seal_crop()
-    a = _seal_of(_paste(crop, (100, 120)), 3)
-    b = _seal_of(_paste(crop, (640, 500)), 7)
-    [flag] = reuse_flags([a, b])
-    assert flag.code == FlagCode.reused_seal_impression and flag.pages == [3, 7]
-    assert set(flag.evidence) == {a.id, b.id} and flag.severity == "high"
-
-
-def test_two_genuine_stampings_of_one_seal_are_not_flagged() -> None:
-    a_img, b_img = page(), page()
-    draw_seal(a_img, (400, 500), (110, 110), seed=1)
-    draw_seal(b_img, (380, 520), (112, 112), angle=4.0, seed=2)
-    assert reuse_flags([_seal_of(a_img, 1), _seal_of(cv2.GaussianBlur(b_img, (3, 3), 0), 2)]) == []
-
-
-def test_the_sample_dossiers_seals_are_not_copies_of_each_other() -> None:
-    # the sample's seller seal, stamped on the scanned and on the photographed invoice
-    scan = cv2.imread(str(SAMPLES / "06_发票扫描.png"))
-    seals = [seal_from_impression(scan, imp, 10, 1.0, []) for imp in find_impressions(scan)]
-    licence = cv2.imread(str(SAMPLES / "02_营业执照.jpg"))
-    seals += [seal_from_impression(licence, imp, 4, 1.0, []) for imp in find_impressions(licence)]
-    assert reuse_flags(seals) == []
-
-
 # --- reading --------------------------------------------------------------------------------------
 
 
-def test_find_seals_reports_a_seal_the_engine_cannot_read() -> None:
+def test_a_seal_the_engine_cannot_read_is_still_reported() -> None:
     img = page()
     draw_seal(img, (400, 500), (110, 110))
     text = PageText(page=5, width=800, height=1000)
-    [s] = find_seals(img, text, 1.0, FakeEngine)
+    [s] = seals_on(img, text, FakeEngine)
     assert s.page == 5 and s.shape == SealShape.round and s.arc_text == "" and s.crop_png and s.mask
 
 
-def test_find_seals_takes_the_horizontal_lines_from_the_page_text() -> None:
+def test_a_seal_takes_the_horizontal_lines_from_the_page_text() -> None:
     img = page()
     draw_seal(img, (400, 500), (110, 110))
     from models.domain import TextLine
     lines = [TextLine(text="合同专用章", bbox=(360, 540, 440, 560))]
-    [s] = find_seals(img, PageText(page=1, width=800, height=1000, lines=lines), 1.0, FakeEngine)
+    [s] = seals_on(img, PageText(page=1, width=800, height=1000, lines=lines), FakeEngine)
     assert s.kind == "合同专用章"
 
 
@@ -190,8 +68,7 @@ def test_the_sample_invoice_seal_is_read() -> None:
     from service.ocr.engine import get_engine
 
     img = cv2.imread(str(SAMPLES / "06_发票扫描.png"))
-    seals = find_seals(img, PageText(page=10, width=img.shape[1], height=img.shape[0]), 1.0,
-                       lambda: get_engine("rapidocr"))
+    seals = seals_on(img, PageText(page=10, width=img.shape[1], height=img.shape[0]), lambda: get_engine("rapidocr"))
     seller = [s for s in seals if s.kind != "监制"]
     assert len(seller) == 1 and len(seals) == 2
     assert name_similarity(seller[0], SELLER) >= 85
@@ -203,8 +80,7 @@ def test_the_three_seals_of_the_sealcut_image_are_found_and_read(realdocs: Path)
     from service.ocr.engine import get_engine
 
     img = cv2.imread(str(realdocs / "seal" / "sealcut_three_seals_beijing_zhongdao.jpg"))
-    seals = find_seals(img, PageText(page=1, width=img.shape[1], height=img.shape[0]), 1.0,
-                       lambda: get_engine("rapidocr"))
+    seals = seals_on(img, PageText(page=1, width=img.shape[1], height=img.shape[0]), lambda: get_engine("rapidocr"))
     assert len(seals) == 3
     company, finance, personal = sorted(seals, key=lambda s: s.bbox[0])
     assert name_similarity(company, "北京中导开源科技有限公司") >= 90
@@ -233,14 +109,14 @@ def test_no_seals_on_the_unsealed_real_documents(realdocs: Path) -> None:
             if not find_impressions(img):
                 continue
             page = PageText(page=1, width=img.shape[1], height=img.shape[0])
-            seals = find_seals(img, page, 1.0, lambda: get_engine("rapidocr"))
+            seals = seals_on(img, page, lambda: get_engine("rapidocr"))
             assert [s.kind for s in seals if s.kind != "监制"] == [], entry["file"]
 
 
 def test_red_marks_that_are_not_seals_on_a_page_image() -> None:
     img = page()
     cv2.rectangle(img, (100, 100), (400, 160), RED, 2)  # an annotation box
-    assert find_seals(img, PageText(page=1, width=800, height=1000), 1.0, FakeEngine) == []
+    assert seals_on(img, PageText(page=1, width=800, height=1000), FakeEngine) == []
 
 
 # --- characters hidden under print, confirmed against the printed name ---------------------------
@@ -325,7 +201,6 @@ def test_the_real_recogniser_confirms_a_name_half_hidden_by_print_and_nothing_el
     developer's seal, so the recogniser alone reads 南明数码软件有限公司."""
     from service.ingest import collect_files, iter_pages, render_pdf_page
     from service.ocr.engine import get_engine
-    from service.seals import Rim, confirm_names
     from service.settings import Settings
 
     settings = Settings()
@@ -333,9 +208,9 @@ def test_the_real_recogniser_confirms_a_name_half_hidden_by_print_and_nothing_el
     signature_page = list(iter_pages(source, settings))[1]
     image, _ = render_pdf_page(signature_page, settings.ocr_dpi, settings)  # type: ignore[arg-type]
     engine = get_engine("rapidocr")
-    rims: list[Rim] = []
-    seals = find_seals(image, PageText(page=2, width=image.shape[1], height=image.shape[0]), 1.0,
-                       lambda: engine, None, rims)
+    found = read_seals(image, find_impressions(image), PageText(page=2, width=image.shape[1], height=image.shape[0]),
+                       1.0, lambda: engine)
+    seals, rims = found.seals, found.rims
     [half] = [s for s in seals if s.arc_text == "南明数码软件有限公司"]
 
     def confirmed_with(printed: str) -> Seal:
@@ -485,13 +360,12 @@ def test_the_real_recogniser_takes_a_look_alike_from_the_printed_seller_but_not_
     """The sample invoice scan: the recogniser reads the seller's seal as 山东源源云计算有限公司,
     unsure of its third character (泺 in the seller's name printed on the invoice)."""
     from service.ocr.engine import get_engine
-    from service.seals import Rim
 
     image = cv2.imread(str(SAMPLES / "06_发票扫描.png"))
     engine = get_engine("rapidocr")
-    rims: list[Rim] = []
-    seals = find_seals(image, PageText(page=1, width=image.shape[1], height=image.shape[0]), 1.0,
-                       lambda: engine, None, rims)
+    found = read_seals(image, find_impressions(image), PageText(page=1, width=image.shape[1], height=image.shape[0]),
+                       1.0, lambda: engine)
+    seals, rims = found.seals, found.rims
     [ours] = [s for s in seals if s.kind == "发票专用章"]
     assert Levenshtein.distance(ours.arc_text, SELLER) <= 1
 
@@ -509,50 +383,38 @@ def test_the_real_recogniser_takes_a_look_alike_from_the_printed_seller_but_not_
     assert kept.arc_text == ours.arc_text and kept.arc_corrected == [] and "name" not in " ".join(kept.confirmed_by)
 
 
-# --- the riding seam ------------------------------------------------------------------------------
+# --- found once a page ----------------------------------------------------------------------------
 
 
-def seam_slice(page_no: int, y: float = 400.0) -> Seal:
-    return Seal(id=f"s-{page_no}-{y}", page=page_no, bbox=(560, y - 60, 595, y + 60), shape=SealShape.round,
-                riding_seam=True, partial=True)
+def test_the_pipeline_finds_the_impressions_of_a_page_once_and_reads_the_print_under_them(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import service.pipeline
+    from extractors.seals.ink import suppress_ink
+    from service.pipeline import CheckOptions, read_dossier
+    from service.settings import Settings
 
+    img = page()
+    draw_seal(img, (400, 500), (110, 110))
+    (tmp_path / "dossier").mkdir()
+    cv2.imwrite(str(tmp_path / "dossier" / "scan.png"), img)
+    [imp] = find_impressions(img)
+    x0, y0, x1, y1 = imp.bbox
+    engine = FakeEngine()
+    # the print under the seal shows only when the reader re-reads its box with the ink faded out
+    engine.register(suppress_ink(img[max(0, y0 - 10):y1 + 10, max(0, x0 - 10):x1 + 10]),
+                    [("合同专用章", (40, 60, 180, 90))])
+    calls: list[int] = []
 
-def three_pages() -> Document:
-    return Document(id="d-con3", document_type=DocumentType.contract, pages=[4, 5, 6])
+    def counting(image: np.ndarray):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        return find_impressions(image)
 
-
-HEIGHTS = {n: 842.0 for n in range(1, 10)}
-
-
-def test_a_riding_seam_on_every_sheet_at_one_height_is_whole() -> None:
-    seals = [seam_slice(4), seam_slice(5, 405), seam_slice(6, 398)]
-    assert riding_seam_flags([three_pages()], seals, HEIGHTS) == []
-    named = [sl.model_copy(update={"arc_text": part}) for sl, part in zip(seals, ("济南舜耕", "智能装备", "有限公司"),
-                                                                                strict=True)]
-    assert riding_seams([three_pages()], named[::-1]) == {"d-con3": {"pages": [4, 5, 6], "text": APPLICANT.name}}
-
-
-def test_a_sheet_without_its_slice_breaks_the_seam() -> None:
-    [flag] = riding_seam_flags([three_pages()], [seam_slice(4), seam_slice(6)], HEIGHTS)
-    assert flag.code == FlagCode.riding_seam_broken and flag.pages == [5]
-    assert flag.values["missing"] == [5] and flag.values["seam_pages"] == [4, 6]
-    assert flag.evidence == ["s-4-400.0", "s-6-400.0"]
-
-
-def test_a_slice_at_another_height_breaks_the_seam() -> None:
-    [flag] = riding_seam_flags([three_pages()], [seam_slice(4), seam_slice(5, 600), seam_slice(6)], HEIGHTS)
-    assert flag.values["misaligned"] == [5] and flag.pages == [5]
-
-
-def test_one_slice_proves_a_seam_only_in_a_two_page_document() -> None:
-    two = Document(id="d-two", document_type=DocumentType.contract, pages=[1, 2])
-    [flag] = riding_seam_flags([two], [seam_slice(1)], HEIGHTS)
-    assert flag.values["missing"] == [2]
-    # in a longer document the other slices may be too narrow to see: no evidence of a gap
-    assert riding_seam_flags([three_pages()], [seam_slice(4)], HEIGHTS) == []
-
-
-def test_a_seam_slice_is_not_taken_for_a_partys_seal() -> None:
-    # the signature page carries only a slice of the seam: the parties' seals are missing
-    flags = seal_flags([contract()], [seam_slice(2)], APPLICANT)
-    assert [f.code for f in flags] == [FlagCode.seal_missing]
+    monkeypatch.setattr(service.pipeline, "find_impressions", counting)
+    settings = Settings(data_dir=tmp_path / "data")
+    for cached in (False, True):
+        calls.clear()
+        evidence = read_dossier([tmp_path / "dossier"], CheckOptions(previews=False), settings, engine=engine).evidence
+        assert evidence.pages[0].ocr_cached is cached
+        assert len(calls) == 1  # while reading the text (cold), or for the seals (cached)
+        [s] = evidence.seals
+        assert s.bbox == tuple(float(v) for v in imp.bbox) and s.kind == "合同专用章"

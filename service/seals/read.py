@@ -1,0 +1,263 @@
+"""Reading seals with the OCR engine: the name along the rim (``read_arc``), the lines across the
+middle (``read_center``), and each impression of a page turned into the report's Seal
+(``read_seals``), readings cached by the impression's pixels.
+
+The impressions are found once per page by the pipeline (``extractors.seals.find_impressions``);
+the crops the recogniser reads are made in ``extractors.seals``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+from rapidfuzz import fuzz
+from rapidfuzz.distance import Levenshtein
+
+from extractors.seals import (
+    Impression,
+    arc_strips,
+    center_lines,
+    inner_crop,
+    local_view,
+    name_strips,
+    seal_from_impression,
+    square_cells,
+)
+from models.domain import PageText, Seal
+from models.enums import SealShape
+from service.ocr.engine import OcrEngine
+from service.ocr.reader import OcrCache, image_hash
+
+log = logging.getLogger(__name__)
+
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+@dataclass(frozen=True)
+class ArcReading:
+    """What the rim of a seal says: the text, the recogniser's confidence, the positions in the
+    text of characters hidden under black print that were taken from a name printed in the
+    seal's document (see ``confirm_hidden``), and those the recogniser misread that a printed
+    name corrected (see ``confirm_printed``)."""
+
+    text: str = ""
+    confidence: float = 0.0
+    hidden: tuple[int, ...] = ()
+    corrected: tuple[int, ...] = ()
+
+
+def read_arc(image: np.ndarray, imp: Impression, engine: OcrEngine) -> ArcReading:
+    """The text along the rim (the owner's name), trying each likely start angle."""
+    if imp.shape == SealShape.square:
+        chars, scores = [], []
+        for cell in square_cells(image, imp):
+            text, score = engine.recognize(cell)
+            if not CJK.search(text):  # a lone glyph read as a Latin letter: more margin helps
+                text, score = engine.recognize(cv2.copyMakeBorder(cell, 20, 20, 20, 20, cv2.BORDER_CONSTANT,
+                                                                  value=(255, 255, 255)))
+            text = "".join(CJK.findall(text))[:1]
+            if text:
+                chars.append(text)
+                scores.append(score)
+        text = "".join(chars)
+        if "印" in text[:-1]:  # the seal's 印 closes the name whatever the layout
+            text = text.replace("印", "", 1) + "印"
+        return ArcReading(text, float(np.mean(scores)) if scores else 0.0)
+    text, score = _read_name_strips(image, imp, engine)
+    if text:
+        return ArcReading(text, score)
+    # no whole name found: read strips started at several angles and let them agree
+    readings = []
+    for strip in arc_strips(image, imp):
+        text, score = engine.recognize(strip)
+        text = clean_arc(text)
+        if text:
+            readings.append((text, score))
+    return ArcReading(*consensus_name(readings))
+
+
+def _read_name_strips(image: np.ndarray, imp: Impression, engine: OcrEngine) -> tuple[str, float]:
+    """The name read from whole-name strips (``name_strips``): each place the name may lie is
+    read in a few variants that vote; the place whose reading is surest, longest and ends as a
+    name ends wins. ("", 0) when no place reads as a name."""
+    chosen: tuple[str, float, float] | None = None
+    for group in name_strips(image, imp):
+        readings = []
+        for strip in group:
+            text, score = engine.recognize(strip.image)
+            text = clean_arc(text)
+            if text:
+                readings.append((text, score))
+        text, score = vote(readings)
+        if not text.endswith(NAME_ENDINGS):
+            text = _name_order(text)  # ink all round the ring: the strip may start mid-name
+        if len(CJK.findall(text)) < 4 or score < 0.5:
+            continue
+        ends = text.endswith(NAME_ENDINGS)
+        merit = score * min(1.0, len(text) / 8) + (0.05 if ends else 0.0)
+        if chosen is None:
+            chosen = (text, score, merit)
+            continue
+        # a longer arc holding the same name that, unlike the other, ends as names end
+        longer = (ends and not chosen[0].endswith(NAME_ENDINGS) and len(text) > len(chosen[0])
+                  and fuzz.partial_ratio(chosen[0], text) >= 85 and score >= 0.8)
+        if longer or merit > chosen[2]:
+            chosen = (text, score, merit)
+    return (chosen[0], chosen[1]) if chosen else ("", 0.0)
+
+
+def vote(readings: list[tuple[str, float]]) -> tuple[str, float]:
+    """The reading most like the others (each weighed by its confidence), with the mean
+    confidence of the readings that agree with it."""
+    if not readings:
+        return "", 0.0
+
+    def like(a: str, b: str) -> float:
+        return 1.0 - Levenshtein.normalized_distance(a, b)
+
+    support = [sum(sc * like(text, other) for other, sc in readings) for text, _ in readings]
+    text = readings[int(np.argmax(support))][0]
+    agree = [sc for other, sc in readings if other == text]
+    return text, float(np.mean(agree))
+
+
+# how the names of companies and authorities end
+NAME_ENDINGS = ("有限公司", "公司", "管理局", "局", "委员会", "中心", "厂", "店", "社", "院", "所", "部", "行", "处")
+
+
+def consensus_name(readings: list[tuple[str, float]]) -> tuple[str, float]:
+    """The name the readings of one ring agree on.
+
+    Each strip starts at a different angle, so each reading holds the name turned round (the
+    start of the name after its end) with a few characters misread from the distorted bottom of
+    the ring, which differ from strip to strip. A reading is turned so it ends as names end
+    (…公司, …局), then stripped of leading and trailing characters the other readings do not
+    share; the reading with the most shared characters wins.
+    """
+    if not readings:
+        return "", 0.0
+    loops = [t + t for t, _ in readings]
+
+    def support(gram: str, own: int) -> float:
+        others = [loop for k, loop in enumerate(loops) if k != own]
+        return sum(gram in loop for loop in others) / len(others) if others else 1.0
+
+    best, best_score, best_merit = "", 0.0, -1.0
+    for k, (text, score) in enumerate(readings):
+        candidate = _name_order(text)
+        while len(candidate) > 3 and support(candidate[:2], k) < 0.34:
+            candidate = candidate[1:]
+        while len(candidate) > 3 and not candidate.endswith(NAME_ENDINGS) and support(candidate[-2:], k) < 0.34:
+            candidate = candidate[:-1]
+        grams = [candidate[i:i + 2] for i in range(len(candidate) - 1)]
+        shared = sum(support(g, k) for g in grams) / max(1, len(grams))
+        # the recogniser's own confidence decides; agreement and a proper ending break ties
+        merit = score * min(1.0, len(candidate) / 8) + 0.05 * shared + (0.05 if candidate.endswith(NAME_ENDINGS) else 0.0)
+        if merit > best_merit:
+            best, best_score, best_merit = candidate, score, merit
+    return best, best_score
+
+
+def _name_order(text: str) -> str:
+    """A reading that started inside the name (the strip began mid-rim) turned back into order:
+    '京中导开源科技有限公司北' -> '北京中导开源科技有限公司'."""
+    for ending in NAME_ENDINGS[:4]:
+        at = text.find(ending)
+        if at >= 0:
+            cut = at + len(ending)
+            return text[cut:] + text[:cut]
+    return text
+
+
+def clean_arc(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text)
+    return "".join(ch for ch in text if CJK.match(ch) or ch in "()（）")
+
+
+def read_center(image: np.ndarray, imp: Impression, engine: OcrEngine) -> str:
+    """The horizontal lines inside the seal (taxpayer id, 发票专用章 …), top to bottom.
+
+    The lines are found by the rows the ink fills (``center_lines``) and each is handed to the
+    recogniser alone: no text detector runs, so a seal costs a few recognitions and no page-sized
+    detection.
+    """
+    texts = []
+    for line in center_lines(inner_crop(image, imp)):
+        text, score = engine.recognize(line)
+        text = unicodedata.normalize("NFKC", text).replace(" ", "")
+        if score >= 0.5 and _worth_keeping(text):
+            texts.append(text)
+    return " ".join(texts)
+
+
+def _worth_keeping(text: str) -> bool:
+    """Words (two characters or more) or a taxpayer id; not the star or a stray stroke."""
+    compact = unicodedata.normalize("NFKC", text).replace(" ", "")
+    return len(CJK.findall(compact)) >= 2 or len(re.findall(r"[0-9A-Z]", compact)) >= 12
+
+
+SEAL_READER_VERSION = "4"  # bump when reading changes, so cached readings are not reused
+
+
+@dataclass(frozen=True)
+class Rim:
+    """What confirming a seal's name against the dossier's text needs once every page is read
+    (``confirm_names``), kept when the page's pixels are let go: the part of the page round the
+    impression, the impression in its coordinates, and the key its reading is cached under."""
+
+    seal_id: str
+    key: str
+    image: np.ndarray
+    impression: Impression
+
+
+@dataclass(frozen=True)
+class PageSeals:
+    """What reading the seals of one page yields: the report's seals, and a ``Rim`` for each
+    round or oval seal whose name was read (what ``confirm_names`` needs once every page is read)."""
+
+    seals: list[Seal]
+    rims: list[Rim]
+
+
+def read_seals(image: np.ndarray, impressions: list[Impression], page: PageText, scale: float,
+               engine: Callable[[], OcrEngine], cache: OcrCache | None = None) -> PageSeals:
+    """The seal ``impressions`` found on one page image (``scale``: image pixels per page unit),
+    each read with the OCR engine ``engine`` gives (loaded on first use). A seal that cannot be
+    read is still reported, with the page text that falls inside it. Readings are cached by the
+    impression's pixels, so a re-check reads no seal twice."""
+    seals: list[Seal] = []
+    rims: list[Rim] = []
+    for imp in impressions:
+        arc, center, key = ArcReading(), "", ""
+        try:
+            ocr = engine()
+            x0, y0, x1, y1 = imp.bbox
+            key = hashlib.sha256(
+                f"seal|{SEAL_READER_VERSION}|{ocr.id}|{imp.shape}|{imp.color}|{image_hash(image[y0:y1, x0:x1])}".encode()
+            ).hexdigest()
+            hit = cache.get_json(key) if cache is not None else None
+            if hit is not None:
+                arc, center = ArcReading(hit["arc"], hit["arc_score"]), hit["center"]
+            else:
+                arc = read_arc(image, imp, ocr)
+                if imp.shape != SealShape.square:
+                    center = read_center(image, imp, ocr)
+                if cache is not None:
+                    cache.put_json(key, {"arc": arc.text, "arc_score": arc.confidence, "center": center})
+        except Exception:  # noqa: BLE001 - reading a seal is a bonus; finding it is what counts
+            log.exception("reading the seal at %s on page %s failed", imp.bbox, page.page)
+        seal = seal_from_impression(image, imp, page.page, scale, page.lines, arc.text, center, arc.confidence)
+        seals.append(seal)
+        if arc.text and imp.shape != SealShape.square:
+            local, moved = local_view(image, imp)
+            rims.append(Rim(seal.id, key, local.copy(), moved))
+    return PageSeals(seals, rims)
