@@ -34,9 +34,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.seals import text_accuracy  # noqa: E402
+from evaluation.consistency import qr_flags  # noqa: E402
 from models.domain import Document, LineItem, Report  # noqa: E402
 from models.enums import DocumentType  # noqa: E402
-from service.consistency import qr_flags  # noqa: E402
 from service.pipeline import CheckOptions, check_dossier  # noqa: E402
 from service.settings import Settings  # noqa: E402
 

@@ -2,7 +2,7 @@
 
 Paper invoices since 2017 and e-invoices carry a QR code (top left) that encodes
 ``01,<type>,<code>,<number>,<amount before tax>,<YYYYMMDD>,<check code>,<crc>`` (DOMAIN.md §3).
-The decoded fields are reported as a ``qr_payload`` finding; ``service.consistency`` compares them
+The decoded fields are reported as a ``qr_payload`` finding; ``evaluation.consistency`` compares them
 with the printed ones, because a QR that disagrees with the print is a strong forgery sign.
 """
 

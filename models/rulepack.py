@@ -1,7 +1,7 @@
 """The rule-pack schema: one data file per programme, validated when it is loaded.
 
 A pack lists checklist items; each item names a condition kind (one function in
-``service.checklist``) with its parameters. A new programme is a new file; a new kind of
+``evaluation.checklist``) with its parameters. A new programme is a new file; a new kind of
 condition is one new function.
 """
 

@@ -19,6 +19,7 @@ from typing import TypeVar
 import cv2
 import numpy as np
 
+from evaluation import analysis, checklist, consistency
 from evaluation.risk import risk_score
 from evaluation.seals import reuse_flags, riding_seam_flags, riding_seams, seal_flags
 from extractors import registry
@@ -42,7 +43,7 @@ from models.domain import (
 from models.enums import DocumentType, ErrorCode, FlagCode, Severity, Status, TextSource
 from models.evidence import DossierEvidence, StageTiming
 from models.rulepack import RulePack
-from service import analysis, checklist, consistency, rulepacks
+from service import rulepacks
 from service.forensics import FileForensics, analyse_file, forensic_flags, region_findings
 from service.ingest import RawPage, SourceFile, collect_files, iter_pages, render_pdf_page
 from service.ocr.engine import OcrEngine, get_engine

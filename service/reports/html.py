@@ -16,7 +16,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from models.domain import AnnexRow, BBox, Finding, PageInfo, Report, Seal
-from service.reports import (
+from service.reports.labels import (
     ANNEX_BASIS_LABELS,
     DOCUMENT_TYPE_LABELS,
     FINDING_KIND_LABELS,

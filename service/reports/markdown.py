@@ -11,7 +11,7 @@ from collections.abc import Iterable
 
 from models.domain import AnnexRow, Report
 from models.enums import Severity, Status
-from service.reports import (
+from service.reports.labels import (
     ANNEX_BASIS_LABELS,
     APPLICANT_SOURCE_LABELS,
     SEVERITY_LABELS,

@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{args.path} is out of date; run: python -m service.reports.schema", file=sys.stderr)
             return 1
         return 0
-    from service.reports import atomic_write_bytes
+    from service.files import atomic_write_bytes
 
     args.path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_bytes(args.path, text.encode("utf-8"))

@@ -19,12 +19,12 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from models.domain import Report, as_date, as_money
 from models.enums import Status
-from service.reports import (
+from service.files import atomic_write_bytes
+from service.reports.labels import (
     SEVERITY_LABELS,
     SPENDING_STATUS_LABELS,
     STATUS_LABELS,
     annex_spans,
-    atomic_write_bytes,
     label,
     page_list,
 )

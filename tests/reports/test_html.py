@@ -5,8 +5,8 @@ from html.parser import HTMLParser
 
 from models.domain import ReportError, Seal
 from models.enums import ErrorCode, Status
-from service.reports import DOCUMENT_TYPE_LABELS, TEXT_SOURCE_LABELS
 from service.reports.html import render_html
+from service.reports.labels import DOCUMENT_TYPE_LABELS, TEXT_SOURCE_LABELS
 from tests.factories import make_page_image, make_page_images, make_report
 
 _VOID = {"img", "input", "meta", "br", "hr", "link"}

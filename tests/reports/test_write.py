@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-import service.reports as reports
+import service.files as files
 from models.domain import Report
 from service.reports import FORMATS, render, write_report
 from tests.factories import make_page_images, make_report
@@ -39,7 +39,7 @@ def test_failed_write_keeps_the_old_file_and_no_temp(tmp_path: Path, monkeypatch
     def crash(src: str, dst: str) -> None:
         raise OSError("disk gone")
 
-    monkeypatch.setattr(reports.os, "replace", crash)
+    monkeypatch.setattr(files.os, "replace", crash)
     with pytest.raises(OSError):
         write_report(make_report(), "md", path)
     assert path.read_text(encoding="utf-8") == "old"

@@ -6,9 +6,10 @@ from datetime import date
 
 import pytest
 
-from models.domain import Document, FieldValue, PageText, Seal, TextLine
+from evaluation import analysis, checklist
+from models.domain import CheckResult, Document, FieldValue, PageText, Seal, TextLine
 from models.enums import DocumentType, FlagCode, Status
-from service import analysis, checklist, rulepacks
+from service import rulepacks
 
 PACK = rulepacks.load("jinan-star-cloud-2020")
 T = DocumentType
@@ -173,7 +174,7 @@ OTHER = "济南别家科技有限公司"
 PROVIDER = "山东泺源云计算有限公司"
 
 
-def result(d: analysis.Dossier, item_id: str) -> checklist.CheckResult:
+def result(d: analysis.Dossier, item_id: str) -> CheckResult:
     return next(r for r in checklist.evaluate(d) if r.item_id == item_id)
 
 
@@ -240,7 +241,8 @@ def test_a_rule_may_count_the_providers_documents() -> None:
     theirs = licence(company_name=PROVIDER, credit_code="91370100MA949D4H6D")
     theirs.pages = [9]
     d = dossier([form(), licence(), invoice(7, "2020-04-15", "100.00"), theirs])
-    present = checklist.CONDITIONS["document_present"]
+    present = checklist.resolve("document_present")
+    assert present is not None
     status_, pages, _, reason = present(d, {"document_types": ["business_license"], "owner": "provider"})
     assert status_ == Status.met and pages == [9] and "企业名称“山东泺源云计算有限公司”为云服务商" in reason
     assert "未计入：第 2 页营业执照" in reason

@@ -6,16 +6,16 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from models.domain import Applicant, Document, FieldValue, Finding
-from models.enums import DocumentType, FlagCode
-from service.analysis import invoice_flags_and_spending
-from service.consistency import (
+from evaluation.analysis import invoice_flags_and_spending
+from evaluation.consistency import (
     contract_invoice_flags,
     contract_party_flags,
     dossier_flags,
     form_licence_code_flags,
     qr_flags,
 )
+from models.domain import Applicant, Document, FieldValue, Finding
+from models.enums import DocumentType, FlagCode
 
 APPLICANT = "济南舜耕智能装备有限公司"
 CODE = "91370102MA5Y4CL13P"

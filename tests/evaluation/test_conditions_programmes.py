@@ -7,10 +7,11 @@ from typing import Any
 
 import pytest
 
+from evaluation import checklist
+from evaluation.analysis import Dossier
 from models.domain import Applicant, Document, FieldValue, PageText, Spending, TextLine
 from models.enums import DocumentType, Status
-from service import checklist, rulepacks
-from service.analysis import Dossier
+from service import rulepacks
 
 T = DocumentType
 ZZ = rulepacks.load("zhengzhou-cloud-provider-2018")
@@ -62,7 +63,9 @@ def dossier(pack: Any, docs: list[Document], declared: dict[str, str] | None = N
 
 
 def run(kind: str, d: Dossier, **params: Any) -> tuple[Status, list[int], list[str], str]:
-    return checklist.CONDITIONS[kind](d, params)
+    condition = checklist.resolve(kind)
+    assert condition is not None
+    return condition(d, params)
 
 
 def test_the_three_packs_load_and_use_only_known_condition_kinds() -> None:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from evaluation import analysis
 from models.domain import AnnexRow, PageText, TextLine
 from models.enums import DocumentType
-from service import analysis
-from tests.service.test_checklist import APPLICANT, PACK, doc
+from tests.evaluation.test_checklist import APPLICANT, PACK, doc
 
 T = DocumentType
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from evaluation import checklist
 from models.domain import Document
 from models.enums import Status
-from service import checklist
-from tests.service.test_checklist import dossier, invoice, licence, status
+from tests.evaluation.test_checklist import dossier, invoice, licence, status
 
 ITEM = "eligibility.cloud_spending_since_cutoff"
 

@@ -1,5 +1,5 @@
-"""Condition kinds used by programmes other than Jinan's (registered into the checklist's
-``CONDITIONS`` when this module is imported by ``service.checklist``).
+"""Condition kinds used by programmes other than Jinan's (registered, under versioned names, in
+``evaluation.checklist.CONDITIONS``).
 
 * Zhengzhou 2018 cloud-provider call: the applicant kind, registration in the region (or a
   telecom operator's branch, or an agent there), the platform provider's telecom licence, the
@@ -17,6 +17,14 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from evaluation.analysis import Dossier, registered_in_region, same_party
+from evaluation.conditions import (
+    Counted,
+    Outcome,
+    applicant_licence,
+    count_documents,
+    not_legal_person,
+)
 from extractors.amounts import parse_amount
 from extractors.classify import TYPE_NAMES
 from extractors.dates import parse_date
@@ -24,20 +32,10 @@ from extractors.financials import FIGURES
 from extractors.text import compact
 from models.domain import Document, as_date, as_money
 from models.enums import DocumentType, Status
-from service.analysis import Dossier, registered_in_region, same_party
-from service.checklist import (
-    Counted,
-    Outcome,
-    applicant_licence,
-    condition,
-    count_documents,
-    not_legal_person,
-)
 
 DECLARE_HINT = "可用 --declare {name}=… 声明"
 
 
-@condition("any_document_present")
 def any_document_present(dossier: Dossier, params: dict[str, Any]) -> Outcome:
     """At least one of several document types is in the dossier (e.g. copyright OR patent)."""
     types = [DocumentType(t) for t in params["document_types"]]
@@ -129,7 +127,6 @@ def applicant_kind_of(dossier: Dossier) -> _Kind:
     return _Kind(None, declared, [], [], "")
 
 
-@condition("applicant_kind")
 def applicant_kind(dossier: Dossier, params: dict[str, Any]) -> Outcome:
     """The applicant kind is known: from the form or the summary table, else declared."""
     kind = applicant_kind_of(dossier)
@@ -162,7 +159,6 @@ def _agreement_region(doc: Document, dossier: Dossier) -> tuple[bool | None, str
     return None, ""
 
 
-@condition("registered_or_represented")
 def registered_or_represented(dossier: Dossier, params: dict[str, Any]) -> Outcome:
     """Registered in the region as an independent legal person; or a telecom operator's branch
     there with its group's licence and authorisation; or a company elsewhere with a local agent."""
@@ -233,7 +229,6 @@ def _kind_gate(dossier: Dossier, params: dict[str, Any]) -> tuple[Outcome | None
     return None, kind
 
 
-@condition("telecom_license_held")
 def telecom_license_held(dossier: Dossier, params: dict[str, Any]) -> Outcome:
     """A value-added telecom licence held by the applicant (or, for a telecom operator's branch,
     its group), listing a cloud-capable business type, valid on the deadline."""
@@ -291,7 +286,6 @@ def telecom_license_held(dossier: Dossier, params: dict[str, Any]) -> Outcome:
     return Status.failed, _pages(licences), evidence_of, "；".join(failures) + unknown_kind
 
 
-@condition("software_certificate_held")
 def software_certificate_held(dossier: Dossier, params: dict[str, Any]) -> Outcome:
     """A software copyright registration certificate or software product certificate in the
     applicant's name."""
@@ -319,7 +313,6 @@ def software_certificate_held(dossier: Dossier, params: dict[str, Any]) -> Outco
     return Status.failed, pages, [], f"{'、'.join(wrong)}不是申报企业“{dossier.applicant.name}”{unknown_kind}"
 
 
-@condition("submitted_by_deadline")
 def submitted_by_deadline(dossier: Dossier, params: dict[str, Any]) -> Outcome:
     """The date on the application form (or cover letter) is on or before the pack's deadline;
     else the declared ``submission_date``."""
@@ -347,7 +340,6 @@ def submitted_by_deadline(dossier: Dossier, params: dict[str, Any]) -> Outcome:
     return Status.failed, pages, evidence, f"申报日期 {when.isoformat()}（{source}），晚于截止日 {deadline.isoformat()}"
 
 
-@condition("reviewer_confirms_mention")
 def reviewer_confirms_mention(dossier: Dossier, params: dict[str, Any]) -> Outcome:
     """Something only the reviewer can confirm (paper copies, e-mail), pointing at the pages that
     mention it, if any."""
@@ -363,7 +355,6 @@ def reviewer_confirms_mention(dossier: Dossier, params: dict[str, Any]) -> Outco
 # Double soft: software product registration
 
 
-@condition("copyright_or_patent")
 def copyright_or_patent(dossier: Dossier, params: dict[str, Any]) -> Outcome:
     """The product's IP proof: a software copyright registration certificate in the applicant's
     name, or a patent certificate (no document type of its own: found by its wording)."""
@@ -389,7 +380,6 @@ def copyright_or_patent(dossier: Dossier, params: dict[str, Any]) -> Outcome:
     return Status.missing, [], [], "未发现计算机软件著作权登记证书或软件专利证书"
 
 
-@condition("test_report_by_testing_body")
 def test_report_by_testing_body(dossier: Dossier, params: dict[str, Any]) -> Outcome:
     """A software test report issued by a testing body, for the product the copyright covers."""
     reports = dossier.of_type(DocumentType.test_report)
@@ -493,7 +483,6 @@ def _percent(value: Decimal) -> str:
     return f"{(value * 100).quantize(Decimal('0.01'))}%"
 
 
-@condition("figure_ratio")
 def figure_ratio(dossier: Dossier, params: dict[str, Any]) -> Outcome:
     """``numerator / denominator >= threshold``, each figure from the dossier or declared; the
     reason shows both inputs with their source, the ratio and the threshold."""

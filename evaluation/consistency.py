@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from evaluation.analysis import same_party
 from extractors.text import compact
 from models.domain import Applicant, Document, Finding, RiskFlag, as_money
 from models.enums import DocumentType, FlagCode, Severity
-from service.analysis import same_party
 
 # invoiced more than the contracts with that provider by more than this share -> flag
 CONTRACT_INVOICE_TOLERANCE = Decimal("0.05")
@@ -57,7 +57,7 @@ def buyer_tax_id_flags(documents: list[Document], applicant: Applicant) -> list[
 
 def form_licence_code_flags(documents: list[Document]) -> list[RiskFlag]:
     """The credit code on the application form must be the licence's (names are compared in
-    ``service.analysis.applicant_flags``)."""
+    ``evaluation.analysis.applicant_flags``)."""
     flags: list[RiskFlag] = []
     for form in _of_type(documents, DocumentType.application_form):
         for lic in _of_type(documents, DocumentType.business_license):

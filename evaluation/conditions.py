@@ -1,8 +1,6 @@
-"""The checklist evaluator: each rule-pack item ends met / missing / needs_review / failed /
-not_applicable, with its pages and a reason a person understands.
-
-A condition kind is one function here, registered in ``CONDITIONS``. A new programme is a new
-rule-pack file; a new kind of requirement is one new function.
+"""The generic condition kinds: each a function of the dossier and the item's parameters that
+ends met / missing / needs_review / failed / not_applicable, with its pages and a reason a person
+understands. They are registered, under versioned names, in ``evaluation.checklist.CONDITIONS``.
 """
 
 from __future__ import annotations
@@ -12,25 +10,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from evaluation.analysis import Dossier, registered_in_region, same_party
 from extractors.classify import TYPE_NAMES
 from extractors.text import compact
-from models.domain import CheckResult, Document
+from models.domain import Document
 from models.enums import DocumentType, Status
-from models.rulepack import Item, RulePack
-from service.analysis import Dossier, registered_in_region, same_party
 
 Outcome = tuple[Status, list[int], list[str], str]  # status, pages, evidence finding ids, reason
 Condition = Callable[[Dossier, dict[str, Any]], Outcome]
-
-CONDITIONS: dict[str, Condition] = {}
-
-
-def condition(kind: str) -> Callable[[Condition], Condition]:
-    def register(fn: Condition) -> Condition:
-        CONDITIONS[kind] = fn
-        return fn
-
-    return register
 
 
 def _pages(docs: list[Document]) -> list[int]:
@@ -154,7 +141,6 @@ def count_documents(dossier: Dossier, docs: list[Document], owners: list[str] | 
     return result
 
 
-@condition("document_present")
 def document_present(dossier: Dossier, params: dict[str, Any]) -> Outcome:
     """A document of one of ``document_types`` that belongs to ``owner`` (applicant by default;
     ``provider``, or ``any`` where the rule says so)."""
@@ -177,7 +163,6 @@ def document_present(dossier: Dossier, params: dict[str, Any]) -> Outcome:
     return Status(params.get("absent_status", "missing")), [], [], absent
 
 
-@condition("reviewer_confirms")
 def reviewer_confirms(dossier: Dossier, params: dict[str, Any]) -> Outcome:
     return Status.needs_review, [], [], params.get("reason", "需人工复核")
 
@@ -191,7 +176,6 @@ def applicant_licence(dossier: Dossier) -> Document | None:
     return (own or licences or [None])[0]
 
 
-@condition("registered_in_region")
 def registered(dossier: Dossier, params: dict[str, Any]) -> Outcome:
     region = dossier.pack.region.name if dossier.pack.region else "本地"
     lic = applicant_licence(dossier)
@@ -230,7 +214,6 @@ def not_legal_person(lic: Document) -> str | None:
     return None
 
 
-@condition("independent_legal_person")
 def independent(dossier: Dossier, params: dict[str, Any]) -> Outcome:
     lic = applicant_licence(dossier)
     if lic is None:
@@ -246,7 +229,6 @@ def independent(dossier: Dossier, params: dict[str, Any]) -> Outcome:
     return Status.needs_review, lic.pages, [], "营业执照上的企业类型未能识别，请人工核对"
 
 
-@condition("spending_since_cutoff")
 def spending(dossier: Dossier, params: dict[str, Any]) -> Outcome:
     s = dossier.spending
     invoices = dossier.of_type(DocumentType.vat_invoice)
@@ -275,7 +257,6 @@ def _deployment_model(dossier: Dossier) -> tuple[str | None, list[int]]:
     return None, []
 
 
-@condition("cloud_form_allowed")
 def cloud_form(dossier: Dossier, params: dict[str, Any]) -> Outcome:
     star = dossier.star or dossier.pack.default_star
     allowed = dossier.pack.cloud_forms.get(star or 0, [])
@@ -293,7 +274,6 @@ def cloud_form(dossier: Dossier, params: dict[str, Any]) -> Outcome:
     return Status.needs_review, pages, [], "未能判断上云形式，请人工核对"
 
 
-@condition("contracts_and_invoices")
 def contracts_and_invoices(dossier: Dossier, params: dict[str, Any]) -> Outcome:
     """The applicant's contracts and invoices: a contract with the applicant as a party, an
     invoice with the applicant as buyer; the reason lists what was counted and what was not."""
@@ -318,7 +298,6 @@ def contracts_and_invoices(dossier: Dossier, params: dict[str, Any]) -> Outcome:
     return Status.missing, shown, [], f"缺少申报企业的{lacking}" + (f"。{detail}" if detail else "")
 
 
-@condition("deployment_statement_if_needed")
 def deployment_statement(dossier: Dossier, params: dict[str, Any]) -> Outcome:
     # the applicant's contracts (and those whose parties were not read): a contract between two
     # other companies asks nothing of the applicant
@@ -339,7 +318,6 @@ def deployment_statement(dossier: Dossier, params: dict[str, Any]) -> Outcome:
     return Status.failed, _pages(statements), [], "云端部署/应用说明未见申报企业与云服务商双方盖章"
 
 
-@condition("private_cloud_documents")
 def private_cloud_documents(dossier: Dossier, params: dict[str, Any]) -> Outcome:
     model, _ = _deployment_model(dossier)
     if model not in ("private", "hybrid"):
@@ -347,7 +325,6 @@ def private_cloud_documents(dossier: Dossier, params: dict[str, Any]) -> Outcome
     return _mention(dossier, params, absent=Status.missing)
 
 
-@condition("pages_mention")
 def pages_mention(dossier: Dossier, params: dict[str, Any]) -> Outcome:
     return _mention(dossier, params, absent=Status.not_applicable)
 
@@ -363,7 +340,6 @@ def _mention(dossier: Dossier, params: dict[str, Any], absent: Status) -> Outcom
     return absent, [], [], reason
 
 
-@condition("form_matches_license")
 def form_matches_license(dossier: Dossier, params: dict[str, Any]) -> Outcome:
     forms = dossier.of_type(DocumentType.application_form)
     lic = applicant_licence(dossier)
@@ -393,7 +369,6 @@ def _is_pledge(text: str) -> bool:
     return "真实性承诺" in text or ("承诺" in text and ("如有不实" in text or "均真实" in text))
 
 
-@condition("pledge_sealed")
 def pledge_sealed(dossier: Dossier, params: dict[str, Any]) -> Outcome:
     forms = dossier.of_type(DocumentType.application_form)
     if not forms:
@@ -407,7 +382,6 @@ def pledge_sealed(dossier: Dossier, params: dict[str, Any]) -> Outcome:
     return Status.failed, pledge_pages, [], f"第 {_page_list(pledge_pages)} 页真实性承诺处未见公章"
 
 
-@condition("annex_supported")
 def annex_supported(dossier: Dossier, params: dict[str, Any]) -> Outcome:
     forms = dossier.of_type(DocumentType.application_form)
     marked = [m for f in forms for m in f.facts.get("annex_marked", []) if m.get("marked")]
@@ -432,32 +406,3 @@ def annex_supported(dossier: Dossier, params: dict[str, Any]) -> Outcome:
 
 def _page_list(pages: list[int]) -> str:
     return "、".join(str(p) for p in pages)
-
-
-def evaluate(dossier: Dossier) -> list[CheckResult]:
-    """Evaluate every item of the pack that applies to the dossier's star level."""
-    results = []
-    for item in dossier.pack.items_for(dossier.star or dossier.pack.default_star):
-        results.append(_evaluate_item(dossier, item))
-    return results
-
-
-def _evaluate_item(dossier: Dossier, item: Item) -> CheckResult:
-    status, pages, evidence, reason = CONDITIONS[item.condition.kind](dossier, item.condition.params)
-    return CheckResult(item_id=item.id, title=item.title, group=item.group, status=status, pages=pages,
-                       evidence=evidence, reason=reason)
-
-
-class RulePackConditionError(ValueError):
-    """A rule pack names a condition kind that no function implements."""
-
-
-def validate_pack(pack: RulePack) -> None:
-    """Fail at start-up, not mid-run, when a pack uses an unknown condition kind."""
-    unknown = sorted({i.condition.kind for i in pack.items} - set(CONDITIONS))
-    if unknown:
-        raise RulePackConditionError(f"rule pack {pack.id} uses unknown condition kinds: {', '.join(unknown)}")
-
-
-# programme-specific condition kinds register themselves on import
-from service import conditions_programmes  # noqa: E402,F401
