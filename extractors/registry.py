@@ -63,8 +63,21 @@ DOCUMENT_EXTRACTORS: dict[DocumentType, Callable[[list[PageText]], Extraction]] 
     DocumentType.other: extract_other,
 }
 
-# what the Zhengzhou provider call reads on top of the forms and contracts above: applicant kind and
-# submission date on the application form; agent agreements and authorisation letters among contracts
-DOCUMENT_EXTRACTORS[DocumentType.application_form] = combined(
-    DOCUMENT_EXTRACTORS[DocumentType.application_form], extract_programme_form)
-DOCUMENT_EXTRACTORS[DocumentType.contract] = combined(DOCUMENT_EXTRACTORS[DocumentType.contract], extract_agreement)
+# programme-specific extractors, run on top of the generic ones only for the programmes whose rule
+# pack names the set (``extractors: [zhengzhou_forms]``): the Zhengzhou provider call's 申报类别
+# and submission date on its forms, its agent agreements and authorisation letters
+PROGRAMME_EXTRACTORS: dict[str, dict[DocumentType, Callable[[list[PageText]], Extraction]]] = {
+    "zhengzhou_forms": {
+        DocumentType.application_form: extract_programme_form,
+        DocumentType.contract: extract_agreement,
+    },
+}
+
+
+def document_extractor(doc_type: DocumentType, sets: list[str]) -> Callable[[list[PageText]], Extraction] | None:
+    """The extractor for one document type: the generic one, then those of the programme's sets."""
+    chain = [fn for fn in [DOCUMENT_EXTRACTORS.get(doc_type)] + [PROGRAMME_EXTRACTORS[s].get(doc_type) for s in sets]
+             if fn is not None]
+    if not chain:
+        return None
+    return chain[0] if len(chain) == 1 else combined(*chain)

@@ -24,7 +24,7 @@ from models.enums import (
     TextSource,
 )
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 
 # x0, y0, x1, y1 in the page's own coordinate space (PDF points for text-layer pages, pixels of the
 # page image for OCR'd pages); the page entry gives width and height in the same units.
@@ -345,9 +345,10 @@ class Report(BaseModel):
     findings: list[Finding]
     seals: list[Seal]
     checklist: list[CheckResult]
-    annex: list[AnnexRow]
+    # programme-only sections (the rule pack declares them): absent for programmes without them
+    annex: list[AnnexRow] = Field(default_factory=list)
     risk_flags: list[RiskFlag]
-    spending: Spending
+    spending: Spending | None = None
     errors: list[ReportError]
     # figures the applicant declared on the command line or API (not read from the dossier)
     declared: dict[str, str] = Field(default_factory=dict)

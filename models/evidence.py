@@ -28,6 +28,8 @@ class DossierEvidence(BaseModel):
     seals: list[Seal] = Field(default_factory=list)  # names confirmed against the dossier's print
     flags: list[RiskFlag] = Field(default_factory=list)  # raised while reading (text layer, extraction)
     errors: list[ReportError] = Field(default_factory=list)
+    # the programme-specific extractor sets the documents were read with (extractors.registry)
+    extractor_sets: list[str] = Field(default_factory=list)
 
 
 @dataclass

@@ -70,6 +70,19 @@ class RulePack(BaseModel):
     cloud_forms: dict[int, list[str]] = Field(default_factory=dict)
     items: list[Item]
     annex: list[AnnexDomain] = Field(default_factory=list)
+    # programme-only report sections: "spending" (cloud spending since the cut-off), "annex"
+    sections: list[str] = Field(default_factory=list)
+    # programme-specific extractor sets to run on top of the generic ones (extractors.registry)
+    extractors: list[str] = Field(default_factory=list)
+
+    def star_for(self, star: int | None) -> int | None:
+        """The star level to evaluate: the one asked for, checked against the pack's, or its default."""
+        if star is None:
+            return self.default_star
+        if star not in self.stars:
+            allowed = "、".join(map(str, self.stars)) if self.stars else "无（该项目不分星级）"
+            raise ValueError(f"{self.id} has no star level {star}; its levels: {allowed}")
+        return star
 
     def items_for(self, star: int | None) -> list[Item]:
         return [i for i in self.items if not i.stars or star is None or star in i.stars]

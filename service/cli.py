@@ -53,8 +53,9 @@ def _parser() -> argparse.ArgumentParser:
 
     check = sub.add_parser("check", help="check a whole dossier against a programme's checklist")
     check.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="files, folders or zips, in bound order")
-    check.add_argument("--programme", default="jinan-star-cloud-2020", help="rule pack id (see `evidence-check programmes`)")
-    check.add_argument("--star", type=int, choices=[3, 4, 5], help="star level applied for (default: the pack's)")
+    check.add_argument("--programme", help="rule pack id (see `evidence-check programmes`; default: "
+                                            "EVIDENCE_DEFAULT_PROGRAMME, jinan-star-cloud-2020)")
+    check.add_argument("--star", type=int, help="star level applied for, one of the programme's (default: the pack's)")
     check.add_argument("--applicant", help="the applicant's name, if the dossier's form does not say it")
     _output_options(check)
     check.add_argument("--declare", action="append", default=[], metavar="NAME=VALUE",
@@ -134,7 +135,7 @@ def _summary(report: Report, written: list[Path]) -> str:
             pages = f" 第 {'、'.join(map(str, f.pages))} 页" if f.pages else ""
             lines.append(f"  [{SEVERITY_LABELS[f.severity]} {f.severity}] {f.code}{pages}：{f.message}")
     sp = report.spending
-    if sp.since:  # programmes without a spending cut-off (Zhengzhou, double soft) have none
+    if sp is not None and sp.since:  # only programmes whose rule pack declares the section have it
         lines += ["", f"{sp.since} 以来上云支出：¥{sp.total}（计入 {sp.invoice_count} 张发票）"]
         for inv in sp.invoices:
             if inv.status == "needs_review":

@@ -12,8 +12,17 @@ from pathlib import Path
 
 from models.domain import Report, RiskFlag
 from models.evidence import DossierEvidence, StageTiming
+from service import rulepacks
 from service.ocr.engine import OcrEngine
-from service.pipeline import CheckOptions, Progress, check_dossier, engine_version, evaluate, with_flags
+from service.pipeline import (
+    CheckOptions,
+    Progress,
+    check_dossier,
+    engine_version,
+    evaluate,
+    with_extractor_sets,
+    with_flags,
+)
 from service.settings import Settings
 from service.store import Store, new_dossier_id
 
@@ -53,6 +62,7 @@ def recheck(store: Store, dossier_id: str, *, programme: str | None = None, star
     if star is not None:
         options.star = star
     stages: list[StageTiming] = []
+    evidence = with_extractor_sets(evidence, rulepacks.load(options.programme or row.programme).extractors)
     report = evaluate(evidence, options, stages=stages)
     report = with_flags(report, _across(store, dossier_id, report, evidence, images, stages))
     store.save_evaluation(dossier_id, report, stages=stages, options=options.stored(), evidence=evidence,

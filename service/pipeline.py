@@ -58,7 +58,7 @@ Progress = Callable[[str, int, int], None]  # stage, done, total
 
 @dataclass
 class CheckOptions:
-    programme: str = "jinan-star-cloud-2020"
+    programme: str | None = None  # a rule pack id; None: the configured default (EVIDENCE_DEFAULT_PROGRAMME)
     star: int | None = None
     applicant: str | None = None
     today: date | None = None
@@ -246,6 +246,8 @@ def read_dossier(paths: list[Path], options: CheckOptions, settings: Settings, *
     This is the expensive half of a check; its result does not depend on the programme, so the
     store keeps it and ``evaluate`` can be run on it again.
     """
+    options.programme = options.programme or settings.default_programme
+    sets = rulepacks.load(options.programme).extractors
     stages = _Stages(progress)
     cache = OcrCache(settings.ocr_cache_dir)
     engine_holder: list[OcrEngine] = [engine] if engine else []
@@ -315,7 +317,7 @@ def read_dossier(paths: list[Path], options: CheckOptions, settings: Settings, *
     with stages.run("classify"):
         groups, classes = _classify(pages)
     with stages.run("extract"):
-        documents = _extract(pages, groups, classes, findings, flags, errors)
+        documents = _extract(pages, groups, classes, findings, flags, errors, sets)
     with stages.run("forensics"):
         flags += forensic_flags(forensics, {p.info.page: p.info.document_type for p in pages}, findings)
     with stages.run("seals"):
@@ -329,6 +331,7 @@ def read_dossier(paths: list[Path], options: CheckOptions, settings: Settings, *
         inputs=[source.name for source in files] or [p.name for p in paths],
         pages=[p.info for p in pages], texts=[p.text for p in pages], documents=documents,
         findings=_unique(findings), seals=seals, flags=_unique([f.with_id() for f in flags]), errors=errors,
+        extractor_sets=list(sets),
     )
     return Reading(evidence=evidence, page_images=images, files=files, stages=stages.timings())
 
@@ -346,8 +349,9 @@ def _classify(pages: list[_Page]) -> tuple[list[list[int]], dict[int, PageClass]
 
 
 def _extract(pages: list[_Page], groups: list[list[int]], classes: dict[int, PageClass], findings: list[Finding],
-             flags: list[RiskFlag], errors: list[ReportError]) -> list[Document]:
-    """Page findings on every page; each document's fields from its pages."""
+             flags: list[RiskFlag], errors: list[ReportError], sets: list[str]) -> list[Document]:
+    """Page findings on every page; each document's fields from its pages (with the programme's
+    own extractor ``sets`` on top of the generic ones)."""
     by_number = {p.info.page: p for p in pages}
     for p in pages:
         for name, fn in registry.PAGE_EXTRACTORS:
@@ -363,7 +367,7 @@ def _extract(pages: list[_Page], groups: list[list[int]], classes: dict[int, Pag
             if page_info.document_type != doc_type:
                 page_info.notes.append(f"归入第 {group[0]} 页起的{TYPE_NAMES[doc_type]}（{doc_type.value}）")
             page_info.document_type = doc_type
-        fn = registry.DOCUMENT_EXTRACTORS.get(doc_type)
+        fn = registry.document_extractor(doc_type, sets)
         if fn is not None:
             out = _run_extractor(fn, [by_number[n].text for n in group], f"第 {'、'.join(map(str, group))} 页（`{doc_type}`）", errors,
                                  first.info.file, first.info.file_page)
@@ -392,10 +396,15 @@ def evaluate(evidence: DossierEvidence, options: CheckOptions, *,
     in the report's errors, and the checklist items that needed its result end ``needs_review``.
     """
     log_ = _Stages()
+    if options.programme is None:
+        raise rulepacks.RulePackError("no programme given: name a rule pack (`evidence-check programmes` lists them)")
     pack: RulePack = rulepacks.load(options.programme)
     checklist.validate_pack(pack)
     today = options.today or date.today()
-    star = options.star or pack.default_star
+    try:
+        star = pack.star_for(options.star)
+    except ValueError as exc:
+        raise rulepacks.RulePackError(str(exc)) from exc
     documents = [d.model_copy(deep=True) for d in evidence.documents]  # the evidence stays as read
     seals, texts, errors = evidence.seals, evidence.texts, list(evidence.errors)
     flags = list(evidence.flags)
@@ -445,13 +454,43 @@ def evaluate(evidence: DossierEvidence, options: CheckOptions, *,
     report = Report(
         programme=pack.id, programme_version=pack.version, programme_title=pack.title, star=star, checked_on=today,
         applicant=applicant, inputs=list(evidence.inputs), summary=summary, pages=evidence.pages,
-        documents=documents, findings=evidence.findings, seals=seals, checklist=results, annex=annex,
-        risk_flags=flags, spending=spending, errors=errors, declared=dict(options.declared),
-        risk=risk_score(flags),
+        documents=documents, findings=evidence.findings, seals=seals, checklist=results,
+        # the programme-only sections its rule pack declares
+        annex=annex if "annex" in pack.sections else [],
+        spending=spending if "spending" in pack.sections else None,
+        risk_flags=flags, errors=errors, declared=dict(options.declared), risk=risk_score(flags),
     )
     if stages is not None:
         stages.extend(log_.timings())
     return report
+
+
+def with_extractor_sets(evidence: DossierEvidence, sets: list[str]) -> DossierEvidence:
+    """The evidence with the programme-specific extractor ``sets`` it was not read with run over its
+    stored page texts (a re-check under another programme): pure, no page is read again."""
+    missing = [s for s in sets if s not in evidence.extractor_sets]
+    if not missing:
+        return evidence
+    texts = {t.page: t for t in evidence.texts}
+    documents, findings, flags = [], list(evidence.findings), list(evidence.flags)
+    for doc in evidence.documents:
+        doc = doc.model_copy(deep=True)
+        for fn in (registry.PROGRAMME_EXTRACTORS[s].get(doc.document_type) for s in missing):
+            if fn is None:
+                continue
+            errors: list[ReportError] = []
+            out = _run_extractor(fn, [texts[n] for n in doc.pages if n in texts], f"第 {doc.pages[0]} 页起", errors,
+                                 None, None)
+            if isinstance(out, Extraction):  # added, never overwriting what the generic extractor read
+                for key, value in out.fields.items():
+                    doc.fields.setdefault(key, value)
+                doc.facts |= {k: v for k, v in out.facts.items() if k not in doc.facts}
+                findings += out.findings
+                flags += _flags_from(out, doc)
+        documents.append(doc)
+    return evidence.model_copy(update={"documents": documents, "findings": _unique(findings),
+                                       "flags": _unique([f.with_id() for f in flags]),
+                                       "extractor_sets": evidence.extractor_sets + missing})
 
 
 def with_flags(report: Report, extra: list[RiskFlag]) -> Report:
@@ -466,7 +505,13 @@ def with_flags(report: Report, extra: list[RiskFlag]) -> Report:
 def check_dossier(paths: list[Path], options: CheckOptions, settings: Settings, *,
                   engine: OcrEngine | None = None, progress: Progress | None = None) -> CheckOutcome:
     """Check one dossier (files, folders or zips, in bound order) against a programme."""
-    checklist.validate_pack(rulepacks.load(options.programme))  # a bad programme fails before any page is read
+    options.programme = options.programme or settings.default_programme
+    pack = rulepacks.load(options.programme)  # a bad programme or star level fails before any page is read
+    checklist.validate_pack(pack)
+    try:
+        pack.star_for(options.star)
+    except ValueError as exc:
+        raise rulepacks.RulePackError(str(exc)) from exc
     reading = read_dossier(paths, options, settings, engine=engine, progress=progress)
     stages = list(reading.stages)
     report = evaluate(reading.evidence, options, stages=stages)

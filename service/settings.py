@@ -18,6 +18,8 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default_factory=lambda: Path(user_data_dir("evidence-checker", appauthor=False)))
     # the OCR engine: "rapidocr" (PP-OCR models shipped in the rapidocr wheel) or "paddleocr"
     ocr_engine: str = "rapidocr"
+    # the programme a check is evaluated against when none is named (a rule pack id)
+    default_programme: str = "jinan-star-cloud-2020"
     # the store: a SQLite file in the data directory unless DATABASE_URL names another database
     # (postgresql://user@host/db in production)
     database_url: str | None = Field(default=None, validation_alias=AliasChoices("DATABASE_URL", "EVIDENCE_DATABASE_URL"))

@@ -183,3 +183,26 @@ def test_the_reports_match_their_goldens(which: str, request: pytest.FixtureRequ
     from tests.golden import assert_golden, golden_view
 
     assert_golden(request, which, golden_view(request.getfixturevalue(which)))
+
+
+def test_programme_specific_extractors_run_only_for_the_programmes_that_ask(zhengzhou: Report,
+                                                                             tmp_path: Path) -> None:
+    # the Zhengzhou call's pack asks for its form extractors: the 申报类别 is read on its form
+    assert rulepacks.load("zhengzhou-cloud-provider-2018").extractors == ["zhengzhou_forms"]
+    form = next(d for d in zhengzhou.documents if d.document_type == "application_form")
+    assert form.value("applicant_kind")
+    # the same dossier checked for the Jinan programme is read without them
+    jinan = _check("zhengzhou", "jinan-star-cloud-2020", tmp_path)
+    form = next(d for d in jinan.documents if d.document_type == "application_form")
+    assert form.value("applicant_kind") is None and "summary_table_pages" not in form.facts
+
+
+def test_star_levels_and_sections_come_from_the_rule_pack(zhengzhou: Report, tmp_path: Path) -> None:
+    # a programme without star levels refuses one, before any page is read; Jinan's are 3, 4 and 5
+    with pytest.raises(rulepacks.RulePackError, match="star level"):
+        check_dossier([SAMPLES / "zhengzhou" / "dossier"],
+                      CheckOptions(programme="zhengzhou-cloud-provider-2018", star=3), Settings(data_dir=tmp_path))
+    with pytest.raises(rulepacks.RulePackError, match="3、4、5"):
+        check_dossier([SAMPLES / "zhengzhou" / "dossier"], CheckOptions(star=6), Settings(data_dir=tmp_path))
+    # programme-only sections: Zhengzhou's report has no spending and no annex section
+    assert zhengzhou.spending is None and zhengzhou.annex == []

@@ -112,8 +112,8 @@ def render_markdown(report: Report) -> str:
     lines.append("")
 
     sp = report.spending
-    # programmes without a spending cut-off (double soft, Zhengzhou) have no spending section
-    if sp.since or sp.invoices:
+    # only programmes whose rule pack declares a spending section have one
+    if sp is not None and (sp.since or sp.invoices):
         lines += [f"## 上云费用（{sp.since or '—'} 以来）", ""]
         excluded = sum(1 for i in sp.invoices if i.status == "excluded")
         lines.append(

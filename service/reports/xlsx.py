@@ -171,6 +171,7 @@ def _money(value: str | None) -> Decimal | str | None:
 
 def _spending_sheet(ws: Worksheet, report: Report) -> None:
     sp = report.spending
+    assert sp is not None
     ws.cell(row=1, column=1, value=f"{sp.since} 以来上云费用合计（元）").font = Font(name=_FONT, bold=True)
     total = ws.cell(row=1, column=2, value=_money(sp.total))
     total.font, total.number_format = Font(name=_FONT, bold=True), MONEY_FORMAT
@@ -209,7 +210,8 @@ def render_xlsx(report: Report) -> bytes:
     _annex_sheet(annex, report)
     _checklist_sheet(wb.create_sheet(CHECKLIST_SHEET), report)
     _flags_sheet(wb.create_sheet(FLAGS_SHEET), report)
-    _spending_sheet(wb.create_sheet(SPENDING_SHEET), report)
+    if report.spending is not None:  # a section only programmes with a spending rule have
+        _spending_sheet(wb.create_sheet(SPENDING_SHEET), report)
     wb.properties.title = ANNEX_TITLE
     wb.properties.subject = report.applicant.name or ""
     buf = io.BytesIO()

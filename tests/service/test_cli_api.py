@@ -159,3 +159,19 @@ def test_api_upload_over_the_limit_leaves_nothing_half_written(client: TestClien
     assert r.status_code == 413 and r.json()["code"] == "file_too_large"
     stored = data_dir / "dossiers"
     assert not stored.exists() or list(stored.iterdir()) == []
+
+
+def test_a_recheck_under_another_programme_reads_what_that_programme_asks_for(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    zz = Path(__file__).resolve().parents[2] / "samples" / "zhengzhou" / "dossier"
+    assert main(["check", str(zz), "--format", "json", "-o", str(tmp_path / "a.json")]) == 0
+    dossier_id = capsys.readouterr().out.strip().splitlines()[-1].split()[-1]
+    first = json.loads((tmp_path / "a.json").read_text(encoding="utf-8"))
+    assert first["programme"] == "jinan-star-cloud-2020"  # the configured default
+    assert main(["recheck", dossier_id, "--programme", "zhengzhou-cloud-provider-2018", "--format", "json",
+                 "-o", str(tmp_path / "b.json"), "--quiet"]) == 0
+    again = json.loads((tmp_path / "b.json").read_text(encoding="utf-8"))
+    form = next(d for d in again["documents"] if d["document_type"] == "application_form")
+    assert "applicant_kind" in form["fields"] and again["spending"] is None
+    kind = next(r for r in again["checklist"] if r["item_id"] == "scope.applicant_kind")
+    assert kind["status"] != "needs_review" or "申报类别" in kind["reason"]
