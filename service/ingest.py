@@ -274,14 +274,19 @@ def collect_files(paths: list[Path], settings: Settings) -> tuple[list[SourceFil
             budget.errors.append(_err(ErrorCode.file_not_found, f"找不到文件或文件夹：{path}", display_name(str(path))))
             continue
         if path.is_dir():
-            entries = [p for p in path.rglob("*")
-                       if not p.is_dir() and not any(_JUNK.search(part) for part in p.relative_to(path).parts)]
-            for entry in natsorted(entries, key=lambda p: p.relative_to(path).as_posix(), alg=ns.PATH):
+            for entry in folder_entries(path):
                 display = display_name(f"{path.name}/{entry.relative_to(path).as_posix()}")
                 files.extend(_read_one(entry, display, budget))
         else:
             files.extend(_read_one(path, display_name(path.name), budget))
     return files, budget.errors
+
+
+def folder_entries(path: Path) -> list[Path]:
+    """A folder's entries to read, recursively, in natural order, without the OS's junk files."""
+    entries = [p for p in path.rglob("*")
+               if not p.is_dir() and not any(_JUNK.search(part) for part in p.relative_to(path).parts)]
+    return natsorted(entries, key=lambda p: p.relative_to(path).as_posix(), alg=ns.PATH)
 
 
 def _read_one(path: Path, display: str, budget: _Budget) -> list[SourceFile]:

@@ -409,7 +409,7 @@ def evaluate(evidence: DossierEvidence, options: CheckOptions, *,
                                pages=texts, documents=documents,
                                seals=seals, applicant=applicant, spending=spending, annex=annex)
     with log_.run("checklist"):
-        results = checklist.evaluate(dossier)
+        results = checklist.unreadable_needs_review(checklist.evaluate(dossier), errors)
 
     flags = _unique([f.with_id() for f in flags])
     summary = Summary(
