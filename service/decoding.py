@@ -18,6 +18,7 @@ import logging
 import multiprocessing
 import os
 import threading
+import warnings
 from collections.abc import Iterator
 from multiprocessing import shared_memory
 from multiprocessing.connection import Connection
@@ -35,6 +36,8 @@ log = logging.getLogger(__name__)
 
 _DONE = "done"
 _NEXT = "next"
+_READY = "ready"
+_START_TIMEOUT_S = 120
 # a file whose reading fails this many times in a row without delivering a page is given up
 _GIVE_UP_AFTER = 2
 
@@ -117,6 +120,11 @@ class DecoderProcess:
             self._process.start()
             child.close()
             self._conn = parent
+            # start-up (imports) is not a page's time: wait for the child to say it is ready
+            ready, failure = self._receive(_START_TIMEOUT_S)
+            if ready != _READY:
+                self._kill()
+                raise RuntimeError(f"the decoder process did not start: {failure or ready!r}")
         return self._conn
 
     def _kill(self) -> None:
@@ -256,6 +264,13 @@ def _serve(conn: Connection, settings: Settings) -> None:
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[var] = "1"
     _limit_memory(settings.decoder_memory_mb)
+    # what hostile files make the libraries say is reported per page; their chatter is noise here
+    logging.getLogger("pdfminer").setLevel(logging.ERROR)
+    warnings.simplefilter("ignore")
+    import pdfplumber  # noqa: F401 - loaded now, so no page's time limit pays for it
+    import pypdfium2  # noqa: F401
+
+    conn.send(_READY)
     while True:
         try:
             request = conn.recv()

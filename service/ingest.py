@@ -362,6 +362,10 @@ def iter_pages(source: SourceFile, settings: Settings, *, start: int = 1, pages_
         yield _err(ErrorCode.corrupt_file, f"文件无法读取：{_why(exc)}", source.name)
 
 
+def _page_code(exc: BaseException) -> ErrorCode:
+    return ErrorCode.decoder_failed if isinstance(exc, MemoryError) else ErrorCode.corrupt_page
+
+
 def _why(exc: BaseException) -> str:
     if isinstance(exc, MemoryError):
         return "解码所需内存超过上限；请降低扫描分辨率，或调高 `EVIDENCE_DECODER_MEMORY_MB`"
@@ -427,7 +431,7 @@ def _image_pages(source: SourceFile, settings: Settings, start: int, pages_befor
                 upright = ImageOps.exif_transpose(img.copy()) if index == 1 else img.copy()
                 bgr = pil_to_bgr(upright)
             except Exception as exc:  # noqa: BLE001 - truncated or corrupt data: this page, not the run
-                yield _err(ErrorCode.corrupt_page, f"图片第 {index} 页无法解码：{_why(exc)}", source.name, index)
+                yield _err(_page_code(exc), f"图片第 {index} 页无法解码：{_why(exc)}", source.name, index)
                 continue
             yield RawPage(file=source.name, file_page=index, kind="image", width=float(bgr.shape[1]),
                           height=float(bgr.shape[0]), image=bgr)
@@ -495,7 +499,7 @@ def _pdf_pages(source: SourceFile, settings: Settings, start: int, pages_before:
                     dpi = settings.preview_dpi if usable else settings.ocr_dpi
                     raw.image, raw.image_scale = render_pdf_page(raw, dpi, settings)
                 except Exception as exc:  # noqa: BLE001 - pdfium errors for one broken page
-                    yield _err(ErrorCode.corrupt_page, f"第 {index + 1} 页无法渲染为图像：{_why(exc)}",
+                    yield _err(_page_code(exc), f"第 {index + 1} 页无法渲染为图像：{_why(exc)}",
                                source.name, index + 1)
                     continue
             yield raw
