@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import io
 import os
+import random
+import re
 import struct
 import sys
 import zipfile
@@ -330,6 +332,70 @@ def files() -> dict[str, tuple[bytes, Expect]]:
     for part in (_pdfs(), _images(), _archives(), _ofds()):
         out.update(part)
     return out
+
+
+# --- fuzzing -----------------------------------------------------------------------------------
+
+
+def seeds() -> dict[str, bytes]:
+    """Small valid files of every kind ingest reads: what the fuzzers mutate."""
+    frames = [Image.new("RGB", (40, 30), c) for c in ("red", "green")]
+    tiff, gif = io.BytesIO(), io.BytesIO()
+    frames[0].save(tiff, "TIFF", save_all=True, append_images=frames[1:])
+    frames[0].save(gif, "GIF", save_all=True, append_images=frames[1:])
+    ofd = _ofd(pages=[_OFD_PAGE.format(text="发票号码 12345678"), _OFD_PAGE.format(text="第二页")])
+    return {
+        "seed.pdf": text_pdf(2),
+        "seed_js.pdf": _pdfs()["pdf_javascript_and_attachment.pdf"][0],
+        "seed.png": _image("PNG"), "seed.jpg": _image("JPEG"), "seed.webp": _image("WEBP"), "seed.bmp": _image("BMP"),
+        "seed.tif": tiff.getvalue(), "seed.gif": gif.getvalue(), "seed.ofd": ofd,
+        "seed.zip": _zip([("a.png", _image("PNG")), ("b.pdf", text_pdf(1)), ("c.ofd", ofd),
+                          ("d.zip", _zip([("e.png", _image("PNG"))]))]),
+    }
+
+
+def mutate(data: bytes, rng: random.Random) -> bytes:
+    """One to eight random edits: flipped bits, a cut, inserted or overwritten bytes, a repeated
+    chunk, or a number in the file (a length, an offset, a page count) replaced by another."""
+    out = bytearray(data)
+    for _ in range(rng.randint(1, 8)):
+        if not out:
+            break
+        at = rng.randrange(len(out))
+        op = rng.choice(("flip", "cut", "insert", "overwrite", "repeat", "number", "number"))
+        if op == "flip":
+            out[at] ^= 1 << rng.randrange(8)
+        elif op == "cut":
+            del out[at:]
+        elif op == "insert":
+            out[at:at] = rng.randbytes(rng.randint(1, 64))
+        elif op == "overwrite":
+            chunk = rng.randbytes(rng.randint(1, 64))
+            out[at:at + len(chunk)] = chunk
+        elif op == "repeat":
+            out[at:at] = out[at:at + rng.randint(1, 512)] * rng.randint(1, 4)
+        else:
+            numbers = [m.span() for m in re.finditer(rb"\d+", bytes(out))]
+            if numbers:
+                start, end = rng.choice(numbers)
+                out[start:end] = str(rng.choice((0, 1, 2, -1, 255, 65535, 2**31 - 1, 2**32, rng.randint(0, 10**6)))).encode()
+    return bytes(out)
+
+
+def unaccounted(pages: list[int], errors: list[tuple[int | None, str]]) -> list[str]:
+    """What reading one file left unaccounted for: nothing read and nothing reported, a page twice,
+    or a page skipped without a file-level error saying why. ``pages`` are the file pages read,
+    ``errors`` the (page, code) of its errors."""
+    problems = []
+    numbers = sorted(pages + [p for p, _ in errors if p is not None])
+    if not pages and not errors:
+        problems.append("no page and no error")
+    if len(numbers) != len(set(numbers)):
+        problems.append(f"a page read or reported twice: {numbers}")
+    file_level = any(p is None for p, _ in errors)
+    if numbers and numbers != list(range(1, numbers[-1] + 1)) and not file_level:
+        problems.append(f"pages skipped in silence: {numbers}")
+    return problems
 
 
 def build(folder: Path) -> dict[str, Expect]:
