@@ -358,7 +358,7 @@ def iter_pages(source: SourceFile, settings: Settings, *, start: int = 1, pages_
                 item.notes.extend(notes)
             yield item
     except Exception as exc:  # noqa: BLE001 - hostile bytes can make any decoder raise anything
-        log.warning("reading %s failed: %r", source.name, exc)
+        log.info("reading %s failed: %r", source.name, exc)
         yield _err(ErrorCode.corrupt_file, f"文件无法读取：{_why(exc)}", source.name)
 
 
@@ -448,11 +448,13 @@ def _pdf_pages(source: SourceFile, settings: Settings, start: int, pages_before:
         document = pdfium.PdfDocument(source.data)
         count = len(document)
     except pdfium.PdfiumError as exc:
-        text = str(exc).lower()
-        if "password" in text:
+        # pdfium's error code is process-wide and can be left over from an earlier file: a password
+        # error counts only where the file has an encryption dictionary
+        if "password" in str(exc).lower() and b"/Encrypt" in source.data:
             yield _err(ErrorCode.encrypted_pdf, "PDF 文件设有密码保护，需要密码才能读取；请提交未加密的副本", source.name)
         else:
-            yield _err(ErrorCode.corrupt_file, f"不是可读取的 PDF 文件：{exc}", source.name)
+            detail = "结构损坏或没有页面" if "success" in str(exc).lower() else str(exc)
+            yield _err(ErrorCode.corrupt_file, f"不是可读取的 PDF 文件：{detail}", source.name)
         return
     refused = _too_many_pages(count, source, settings, pages_before)
     if refused:
@@ -600,7 +602,7 @@ def _ofd_pages(source: SourceFile, settings: Settings, start: int, pages_before:
                 if tpl_path and tpl_path in names:
                     lines = _ofd_text_lines(_ofd_part(archive, tpl_path, settings)) + lines
         except (KeyError, ET.ParseError, ValueError, DefusedXmlException, OSError, EOFError, NotImplementedError,
-                RuntimeError, zlib.error) as exc:
+                RuntimeError, zlib.error, zipfile.BadZipFile) as exc:
             yield _err(ErrorCode.corrupt_page, f"OFD 文件第 {index} 页无法读取：{_why(exc)}", source.name, index)
             continue
         width, height = ((area[2], area[3]) if area and area[2] > 0 and area[3] > 0 else (210.0, 297.0))

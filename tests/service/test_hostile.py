@@ -78,6 +78,18 @@ def test_every_hostile_file_is_read_or_reported_with_its_reason(
     assert problems == []
 
 
+def test_an_encrypted_pdf_needs_its_password_and_the_next_broken_pdf_is_not_called_encrypted(
+        limits: Settings, decoder: DecoderProcess) -> None:
+    from tests.hostile_corpus import files
+
+    corpus = files()
+    # pdfium's last error is process-wide: the second file must not inherit the first one's
+    for name, code in (("pdf_encrypted.pdf", "encrypted_pdf"), ("pdf_no_pages.pdf", "corrupt_file")):
+        [error] = list(decoder.pages(SourceFile(name, corpus[name][0])))
+        assert error.code == code, (name, error.message)  # type: ignore[union-attr]
+    assert "密码" in list(decoder.pages(SourceFile("e.pdf", corpus["pdf_encrypted.pdf"][0])))[0].message  # type: ignore[union-attr]
+
+
 def test_a_page_past_the_time_limit_is_reported_and_the_next_page_is_read(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path, database_url=None, page_timeout_s=1)
     started = time.perf_counter()
