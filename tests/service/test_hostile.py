@@ -197,3 +197,26 @@ def test_a_good_invoice_among_every_hostile_file_is_checked_in_full_in_any_order
         assert exit_status(report) == 3
     peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
     assert peak * 1024 < 2 * GIB
+
+
+def test_upload_and_file_count_limits_report_each_file_left_out(tmp_path: Path) -> None:
+    folder = tmp_path / "d"
+    folder.mkdir()
+    for i in range(1, 5):
+        (folder / f"{i}.png").write_bytes(zero_png(300, 300))
+    files, errors = collect_files([folder], Settings(data_dir=tmp_path / "x", max_files=2))
+    assert [f.name for f in files] == ["d/1.png", "d/2.png"]
+    assert [(e.file, e.code) for e in errors] == [("d/3.png", "too_many_files"), ("d/4.png", "too_many_files")]
+    assert "EVIDENCE_MAX_FILES" in errors[0].message
+    files, errors = collect_files([folder], Settings(data_dir=tmp_path / "x", max_upload_mb=0))
+    assert files == [] and {e.code for e in errors} == {"file_too_large"} and len(errors) == 4
+    assert "EVIDENCE_MAX_UPLOAD_MB" in errors[0].message
+
+
+def test_names_with_control_characters_are_shown_escaped_and_a_nameless_scan_is_sniffed(tmp_path: Path) -> None:
+    (tmp_path / "a\x07b\nc.png").write_bytes(zero_png(20, 20))
+    (tmp_path / "IMG_0001").write_bytes(zero_png(20, 20))  # a phone's scan without an extension
+    files, errors = collect_files([tmp_path / "a\x07b\nc.png", tmp_path / "IMG_0001"], Settings(data_dir=tmp_path / "x"))
+    assert errors == [] and [f.name for f in files] == ["a\\x07b\\x0ac.png", "IMG_0001"]
+    [page] = list(iter_pages(files[1], Settings(data_dir=tmp_path / "x")))
+    assert isinstance(page, RawPage) and "PNG" in page.notes[0]
