@@ -72,6 +72,9 @@ def open_reader(settings: Settings) -> DecoderProcess | InProcessReader:
     """
     if not settings.isolate_decoders:
         return InProcessReader(settings)
+    if multiprocessing.current_process().daemon:  # a daemonic worker may not start processes
+        log.warning("decoding in process: this is a daemonic process, which cannot start a decoder child")
+        return InProcessReader(settings)
     key = settings.model_dump_json()
     with _POOL_LOCK:
         idle = _POOL.get(key)
@@ -83,6 +86,15 @@ def open_reader(settings: Settings) -> DecoderProcess | InProcessReader:
 _POOL: dict[str, list[DecoderProcess]] = {}
 _POOL_LOCK = threading.Lock()
 _POOL_SIZE = 2  # idle children kept per settings
+_POOL_MAX_RSS_MB = 400  # a child that decoded something huge keeps its memory: it is stopped, not kept
+
+
+def _rss_mb(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/statm") as fh:
+            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except (OSError, ValueError, IndexError):
+        return 0.0
 
 
 @atexit.register
@@ -138,7 +150,8 @@ class DecoderProcess:
 
     def close(self) -> None:
         """Done with this dossier: back to the pool when pooled and healthy, else stopped."""
-        if self.pool_key is not None and self._process is not None and self._process.is_alive():
+        if (self.pool_key is not None and self._process is not None and self._process.is_alive()
+                and _rss_mb(self._process.pid) < _POOL_MAX_RSS_MB):
             with _POOL_LOCK:
                 idle = _POOL.setdefault(self.pool_key, [])
                 if len(idle) < _POOL_SIZE:

@@ -48,6 +48,7 @@ _MAGIC: list[tuple[bytes, str]] = [
 ]
 KIND_LABELS = {"pdf": "PDF", "ofd": "OFD", "zip": "zip 压缩包", "png": "PNG 图片", "jpeg": "JPEG 图片",
                "gif": "GIF 图片", "tiff": "TIFF 图片", "bmp": "BMP 图片", "webp": "WebP 图片"}
+DOCUMENT_KINDS = {"pdf", "ofd", "png", "jpeg", "gif", "tiff", "bmp", "webp"}
 _SUFFIX_KINDS = {".pdf": "pdf", ".ofd": "ofd", ".zip": "zip", ".png": "png", ".jpg": "jpeg", ".jpeg": "jpeg",
                  ".gif": "gif", ".tif": "tiff", ".tiff": "tiff", ".bmp": "bmp", ".webp": "webp"}
 
@@ -251,9 +252,6 @@ def _readable(display: str, suffix: str, head: bytes, errors: list[ReportError])
     return False
 
 
-DOCUMENT_KINDS = {"pdf", "ofd", "png", "jpeg", "gif", "tiff", "bmp", "webp"}
-
-
 def _too_large(size: int, settings: Settings) -> str:
     return (
         f"文件约 {size / 1e6:.0f} MB，超过上限 {settings.max_file_mb} MB；"
@@ -348,8 +346,7 @@ def iter_pages(source: SourceFile, settings: Settings, *, start: int = 1, pages_
         yield _err(ErrorCode.corrupt_file, f"文件内容不是 PDF、OFD 或图片（{found}）；请提交原始文件", source.name)
         return
     notes = []
-    named = _SUFFIX_KINDS.get(source.suffix)
-    if named != kind and {named, kind} != {"jpeg"}:
+    if _SUFFIX_KINDS.get(source.suffix) != kind:
         notes.append(f"文件扩展名为 {source.suffix or '（无）'}，内容为 {KIND_LABELS[kind]}，已按内容读取")
     readers = {"pdf": _pdf_pages, "ofd": _ofd_pages}
     try:

@@ -220,3 +220,19 @@ def test_names_with_control_characters_are_shown_escaped_and_a_nameless_scan_is_
     assert errors == [] and [f.name for f in files] == ["a\\x07b\\x0ac.png", "IMG_0001"]
     [page] = list(iter_pages(files[1], Settings(data_dir=tmp_path / "x")))
     assert isinstance(page, RawPage) and "PNG" in page.notes[0]
+
+
+def test_a_healthy_decoder_child_serves_the_next_dossier_and_a_dead_one_does_not(tmp_path: Path) -> None:
+    from service.decoding import InProcessReader, open_reader
+
+    settings = Settings(data_dir=tmp_path, database_url=None)
+    with open_reader(settings) as first:
+        assert isinstance(first, DecoderProcess)
+        list(first.pages(SourceFile("a.png", zero_png(20, 20))))
+        pid = first._process.pid
+    with open_reader(settings) as second:
+        assert second is first and second._process.pid == pid  # type: ignore[union-attr]
+        second._kill()  # type: ignore[union-attr]
+    with open_reader(settings) as third:
+        assert third is not first
+    assert isinstance(open_reader(settings.model_copy(update={"isolate_decoders": False})), InProcessReader)
