@@ -19,8 +19,8 @@ from evaluation import conditions as c
 from evaluation import conditions_programmes as p
 from evaluation.analysis import Dossier
 from evaluation.conditions import Condition
-from models.domain import CheckResult
-from models.enums import Status
+from models.domain import CheckResult, ReportError
+from models.enums import READ_ERRORS, Status
 from models.rulepack import Item, RulePack
 
 log = logging.getLogger(__name__)
@@ -83,6 +83,20 @@ def _evaluate_item(dossier: Dossier, item: Item) -> CheckResult:
         reason = f"该项检查出错，需人工复核（`{item.condition.kind}`：{type(exc).__name__}: {exc}）"
     return CheckResult(item_id=item.id, title=item.title, group=item.group, status=status, pages=pages,
                        evidence=evidence, reason=reason)
+
+
+def unreadable_needs_review(results: list[CheckResult], errors: list[ReportError]) -> list[CheckResult]:
+    """An item found missing while files or pages could not be read needs a person, not a verdict:
+    what it asks for may be on them."""
+    unreadable = list(dict.fromkeys(e.file or "?" for e in errors if e.code in READ_ERRORS))
+    if not unreadable:
+        return results
+    names = "、".join(unreadable[:5]) + (f" 等 {len(unreadable)} 个文件" if len(unreadable) > 5 else "")
+    for r in results:
+        if r.status == Status.missing:
+            r.status = Status.needs_review
+            r.reason = f"{r.reason}；但 {names} 未能读取（见“无法读取”），所需材料可能在其中，请人工复核"
+    return results
 
 
 class RulePackConditionError(ValueError):

@@ -114,3 +114,19 @@ class ErrorCode(StrEnum):
     empty_dossier = "empty_dossier"
     # a dossier-level check (spending, seals, consistency ...) failed; the items that needed it need review
     analysis_failed = "analysis_failed"
+    empty_file = "empty_file"
+    too_many_files = "too_many_files"
+    archive_too_deep = "archive_too_deep"
+    # a page whose decoding ran past EVIDENCE_PAGE_TIMEOUT_S
+    page_timeout = "page_timeout"
+    # the decoder (pdfium, Pillow ...) crashed or ran past EVIDENCE_DECODER_MEMORY_MB on a page
+    decoder_failed = "decoder_failed"
+
+
+# What could not be read: evidence may be on it, so nothing it might hold counts as absent
+READ_ERRORS = frozenset({
+    ErrorCode.unsupported_format, ErrorCode.corrupt_file, ErrorCode.corrupt_page, ErrorCode.encrypted_pdf,
+    ErrorCode.file_too_large, ErrorCode.too_many_pages, ErrorCode.image_too_large, ErrorCode.archive_too_large,
+    ErrorCode.unsafe_archive_member, ErrorCode.ocr_failed, ErrorCode.empty_file, ErrorCode.too_many_files,
+    ErrorCode.archive_too_deep, ErrorCode.page_timeout, ErrorCode.decoder_failed,
+})

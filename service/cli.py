@@ -8,8 +8,10 @@
     evidence-check extract FILE [--format json|md]
     evidence-check programmes
 
-Exit status (REPORT.md): 0 the check ran, whatever it found; 1 the input could not be read;
-2 usage error. No traceback reaches the user: an unexpected error prints one line and the log.
+Exit status: 0 the whole dossier was read and checked, whatever it found; 3 part of it could not
+be read (the summary and standard error name the files; the rest was checked); 1 nothing could be
+read; 2 usage error (a path that does not exist, an empty folder, a bad option: no report is
+written). No traceback reaches the user: an unexpected error prints one line and the log.
 """
 
 from __future__ import annotations
@@ -22,13 +24,14 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from models.domain import Report
-from models.enums import Status
+from models.enums import READ_ERRORS, Status, TextSource
 from service import rulepacks
+from service.ingest import folder_entries
 from service.reports import FORMATS, SEVERITY_LABELS, render, write_report
 from service.settings import Settings
 from service.store import Store
 
-EXIT_OK, EXIT_INPUT, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
 
 STATUS_MARK = {
     Status.met: "✔ 满足",
@@ -186,13 +189,42 @@ def _finish(report: Report, args: argparse.Namespace, written: list[Path], dossi
     if dossier_id:
         # the last line (on stderr when the report itself goes to stdout), so scripts can take it
         print(f"已存档，编号 dossier id: {dossier_id}", file=sys.stderr if to_stdout else sys.stdout)
-    # 1 only when nothing could be read at all; a partly unreadable dossier is still a check that ran
-    return EXIT_INPUT if report.summary.pages == 0 else EXIT_OK
+    return exit_status(report)
+
+
+def exit_status(report: Report) -> int:
+    """0 all read; 3 part could not be read (named on standard error); 1 nothing could be read."""
+    unreadable = [e for e in report.errors if e.code in READ_ERRORS]
+    nothing = report.summary.pages == 0 or all(p.text_source == TextSource.none for p in report.pages)
+    if unreadable:
+        files = list(dict.fromkeys(e.file or "?" for e in unreadable))
+        what = "没有任何页面能够读取" if nothing else f"{len(files)} 个文件未能完整读取，其余已检查"
+        print(f"evidence-check: {what}：", file=sys.stderr)
+        for e in unreadable:
+            where = (e.file or "") + (f" 第 {e.page} 页" if e.page else "")
+            print(f"  {where}：{e.code} — {e.message}", file=sys.stderr)
+    if nothing:
+        return EXIT_INPUT
+    return EXIT_PARTIAL if unreadable else EXIT_OK
+
+
+def _usage_problem(paths: list[Path]) -> str | None:
+    """A path that does not exist or a folder with nothing in it is a mistyped command, not a dossier."""
+    for path in paths:
+        if not path.exists():
+            return f"找不到文件或文件夹：{path}"
+        if path.is_dir() and not folder_entries(path):
+            return f"文件夹中没有文件：{path}"
+    return None
 
 
 def _cmd_check(args: argparse.Namespace, settings: Settings) -> int:
     formats = _formats(args)
     if formats is None:
+        return EXIT_USAGE
+    problem = _usage_problem(args.paths)
+    if problem:
+        print(f"evidence-check: error: {problem}", file=sys.stderr)
         return EXIT_USAGE
     declared: dict[str, str] = {}
     for item in args.declare:
@@ -274,6 +306,10 @@ def _cmd_show(args: argparse.Namespace, settings: Settings) -> int:
 def _cmd_extract(args: argparse.Namespace, settings: Settings) -> int:
     from service.pipeline import extract_document
 
+    problem = _usage_problem([args.file])
+    if problem:
+        print(f"evidence-check: error: {problem}", file=sys.stderr)
+        return EXIT_USAGE
     outcome = extract_document(args.file, settings)
     report = outcome.report
     if args.format == "json":
@@ -297,7 +333,7 @@ def _cmd_extract(args: argparse.Namespace, settings: Settings) -> int:
             print(f"! {f.code}: {f.message}")
         for e in report.errors:
             print(f"error {e.code}: {e.message}")
-    return EXIT_INPUT if report.summary.pages == 0 else EXIT_OK
+    return exit_status(report)
 
 
 def _cmd_programmes() -> int:

@@ -44,8 +44,9 @@ from models.enums import DocumentType, ErrorCode, FlagCode, Severity, Status, Te
 from models.evidence import DossierEvidence, StageTiming
 from models.rulepack import RulePack
 from service import rulepacks
-from service.forensics import FileForensics, analyse_file, forensic_flags, region_findings
-from service.ingest import RawPage, SourceFile, collect_files, iter_pages, render_pdf_page
+from service.decoding import open_reader
+from service.forensics import FileForensics, forensic_flags, region_findings
+from service.ingest import RawPage, SourceFile, collect_files, render_pdf_page
 from service.ocr.engine import OcrEngine, get_engine
 from service.ocr.reader import OcrCache, image_hash, read_page, upright_image
 from service.seals import Rim, confirm_names, read_seals
@@ -113,7 +114,8 @@ def _preview(image: np.ndarray, max_side: int = 1400) -> bytes:
 def _read_text(raw: RawPage, number: int, engine: Callable[[], OcrEngine], cache: OcrCache, settings: Settings,
                errors: list[ReportError], flags: list[RiskFlag]) -> _Page:
     """The page's text from its text layer, its OFD XML, or OCR, with the image it refers to."""
-    info = PageInfo(page=number, file=raw.file, file_page=raw.file_page, width=raw.width, height=raw.height)
+    info = PageInfo(page=number, file=raw.file, file_page=raw.file_page, width=raw.width, height=raw.height,
+                    notes=list(raw.notes))
     if raw.kind == "ofd":
         info.text_source = TextSource.ofd_xml
         return _Page(info, PageText(page=number, width=raw.width, height=raw.height, lines=raw.ofd_lines,
@@ -131,7 +133,7 @@ def _read_text(raw: RawPage, number: int, engine: Callable[[], OcrEngine], cache
             values={"file": raw.file, "file_page": raw.file_page},
         ))
     image = raw.image
-    if raw.kind == "pdf":
+    if raw.kind == "pdf" and image is None:  # not rendered yet (a decoder child renders OCR pages itself)
         try:
             image, _ = render_pdf_page(raw, settings.ocr_dpi, settings)
         except Exception as exc:  # noqa: BLE001 - pdfium errors for one broken page
@@ -267,50 +269,47 @@ def read_dossier(paths: list[Path], options: CheckOptions, settings: Settings, *
     images: dict[int, bytes] = {}
     number = 0
     forensics: list[FileForensics] = []
-    for source in files:
-        first_page = number + 1
-        for raw in iter_pages(source, settings):
-            if number >= settings.max_pages:
-                errors.append(ReportError(file=source.name, page=None, code=ErrorCode.too_many_pages,
-                                          message=f"申报材料超过 {settings.max_pages} 页，其余页面未检查；"
-                                                  "请拆分后提交，或调高 `EVIDENCE_MAX_PAGES`"))
-                break
-            if isinstance(raw, ReportError):
-                errors.append(raw)
-                if raw.code == ErrorCode.corrupt_page and raw.page is not None:
-                    # the page exists in the bound dossier: keep its number so later pages match
-                    number += 1
-                    pages.append(_Page(
-                        PageInfo(page=number, file=raw.file or source.name, file_page=raw.page, width=0, height=0,
-                                 notes=[raw.message]),
-                        PageText(page=number, width=0, height=0), None, 1.0))
-                continue
-            number += 1
-            stages.report("reading", number, 0)
-            with stages.run("text"):
-                page = _read_text(raw, number, get, cache, settings, errors, flags)
-            raw.image = None
-            # what only the pixels show (seals, QR codes) and the report's page image are taken
-            # now, so a 300-page dossier never holds more than one page's pixels at a time
-            if page.image is not None:
-                with stages.run("page_evidence"):
-                    impressions = page.impressions if page.impressions is not None else find_impressions(page.image)
-                    on_page = read_seals(page.image, impressions, page.text, page.scale, get, cache)
-                    seals.extend(on_page.seals)
-                    rims.extend(on_page.rims)
-                    findings.extend(_image_findings(page, errors))
-                    if page.info.text_source == TextSource.ocr:  # a scan or photo, not a rendered page
-                        findings.extend(region_findings(page.image, number, page.scale))
-                    if options.previews:
-                        images[number] = _preview(page.image)
-                page.image = None
-            pages.append(page)
-        with stages.run("forensics"):
-            checked = analyse_file(source.name, source.data)
-            checked.pages = list(range(first_page, number + 1))
-            forensics.append(checked)
-        if number >= settings.max_pages:
-            break
+    with open_reader(settings) as reader:
+        for source in files:
+            # each file is checked against the page limits on its own, from its page count, so one
+            # oversized file is refused whole and the files after it are still read
+            first_page = number + 1
+            for raw in reader.pages(source, pages_before=number):
+                if isinstance(raw, ReportError):
+                    errors.append(raw)
+                    if raw.page is not None:
+                        # the page exists in the bound dossier: keep its number so later pages match
+                        number += 1
+                        pages.append(_Page(
+                            PageInfo(page=number, file=raw.file or source.name, file_page=raw.page, width=0,
+                                     height=0, notes=[raw.message]),
+                            PageText(page=number, width=0, height=0), None, 1.0))
+                    continue
+                number += 1
+                stages.report("reading", number, 0)
+                with stages.run("text"):
+                    page = _read_text(raw, number, get, cache, settings, errors, flags)
+                raw.image = None
+                # what only the pixels show (seals, QR codes) and the report's page image are taken
+                # now, so a 300-page dossier never holds more than one page's pixels at a time
+                if page.image is not None:
+                    with stages.run("page_evidence"):
+                        impressions = page.impressions if page.impressions is not None else find_impressions(page.image)
+                        on_page = read_seals(page.image, impressions, page.text, page.scale, get, cache)
+                        seals.extend(on_page.seals)
+                        rims.extend(on_page.rims)
+                        findings.extend(_image_findings(page, errors))
+                        if page.info.text_source == TextSource.ocr:  # a scan or photo, not a rendered page
+                            findings.extend(region_findings(page.image, number, page.scale))
+                        if options.previews:
+                            images[number] = _preview(page.image)
+                    page.image = None
+                pages.append(page)
+            if number >= first_page:
+                with stages.run("forensics"):
+                    checked = reader.forensics(source)
+                    checked.pages = list(range(first_page, number + 1))
+                    forensics.append(checked)
     if not pages and not errors:
         errors.append(ReportError(file=None, code=ErrorCode.empty_dossier, message="输入中没有找到任何页面"))
 
@@ -440,7 +439,7 @@ def evaluate(evidence: DossierEvidence, options: CheckOptions, *,
                                pages=texts, documents=documents,
                                seals=seals, applicant=applicant, spending=spending, annex=annex)
     with log_.run("checklist"):
-        results = checklist.evaluate(dossier)
+        results = checklist.unreadable_needs_review(checklist.evaluate(dossier), errors)
 
     flags = _unique([f.with_id() for f in flags])
     summary = Summary(

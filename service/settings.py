@@ -25,11 +25,23 @@ class Settings(BaseSettings):
     database_url: str | None = Field(default=None, validation_alias=AliasChoices("DATABASE_URL", "EVIDENCE_DATABASE_URL"))
     # limits that keep one dossier from exhausting the machine; each error message names the
     # variable to raise
+    max_upload_mb: int = 1000  # a dossier's files together, as given or uploaded
     max_file_mb: int = 200
-    max_archive_mb: int = 1000
+    max_files: int = 1000  # document files per dossier, archive members included
+    max_archive_mb: int = 1000  # everything the dossier's archives expand to, nested ones included
     max_archive_members: int = 2000
-    max_pages: int = 600
-    max_image_megapixels: int = 120
+    # deflate cannot exceed ~1030:1, so this refuses only the bzip2/lzma bombs that reach 10^6:1
+    max_archive_ratio: int = 2000
+    max_archive_depth: int = 3  # a zip in a zip in a zip
+    max_pages: int = 600  # per dossier
+    max_file_pages: int = 600  # per file, refused from its page count before any page is rendered
+    max_image_megapixels: int = 120  # checked from the image header, before decoding
+    # PDF rendering, text layers and image decoding run in a child process (isolate_decoders):
+    # a page it has not delivered after page_timeout_s, or that takes it past decoder_memory_mb of
+    # address space, is reported and the next page is read in a fresh child
+    isolate_decoders: bool = True
+    page_timeout_s: float = 30.0
+    decoder_memory_mb: int = 2048
     # resolution for rendering PDF pages that need OCR, and for the report's page images
     ocr_dpi: int = 200
     preview_dpi: int = 110

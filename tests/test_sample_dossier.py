@@ -250,7 +250,7 @@ def test_a_stored_dossier_is_re_evaluated_without_reading_a_page(run: tuple[Path
         raise AssertionError("a re-check read a page or ran an extractor")
 
     for module, name in [(service.ocr.engine, "get_engine"), (service.pipeline, "get_engine"),
-                         (service.pipeline, "collect_files"), (service.pipeline, "iter_pages"),
+                         (service.pipeline, "collect_files"), (service.pipeline, "open_reader"),
                          (service.ingest, "render_pdf_page"), (service.pipeline, "read_page")]:
         monkeypatch.setattr(module, name, forbidden)
     monkeypatch.setattr(registry, "PAGE_EXTRACTORS", [("forbidden", forbidden)])

@@ -42,9 +42,26 @@ def test_report_to_standard_output(capsys: pytest.CaptureFixture[str]) -> None:
     assert "21200.00" in capsys.readouterr().out
 
 
-def test_unreadable_input_exits_one_and_says_why(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["check", str(tmp_path / "nope.pdf"), "-o", str(tmp_path / "out")]) == 1
-    assert "file_not_found" in capsys.readouterr().out
+def test_a_mistyped_path_or_an_empty_folder_is_a_usage_error_and_no_report(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "out"
+    assert main(["check", str(EINVOICE), str(tmp_path / "nope.pdf"), "-o", str(out)]) == 2
+    assert "nope.pdf" in capsys.readouterr().err
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / ".DS_Store").write_bytes(b"junk")
+    assert main(["check", str(empty), "-o", str(out)]) == 2
+    assert "empty" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_nothing_readable_exits_one_and_names_the_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    broken = tmp_path / "scan.png"
+    broken.write_bytes(b"GIF89a" + b"\x00" * 40)  # a GIF with a broken body, named .png
+    assert main(["check", str(broken), "-o", str(tmp_path / "out"), "--format", "json"]) == 1
+    err = capsys.readouterr().err
+    assert "scan.png" in err and "corrupt" in err
+    assert (tmp_path / "out" / "report.json").exists()
 
 
 @pytest.mark.parametrize("argv", [["check"], ["check", "x.pdf", "--star", "6"], ["bogus"],
@@ -63,15 +80,21 @@ def test_unknown_programme_is_a_usage_error(capsys: pytest.CaptureFixture[str]) 
     assert "jinan-star-cloud-2020" in capsys.readouterr().err
 
 
-def test_a_corrupt_file_is_reported_and_the_rest_is_checked(tmp_path: Path) -> None:
+def test_a_corrupt_file_is_reported_the_rest_is_checked_and_the_exit_status_says_partial(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     broken = tmp_path / "broken.pdf"
     broken.write_bytes(b"%PDF-1.4 garbage")
     out = tmp_path / "r.json"
-    assert main(["check", str(broken), str(EINVOICE), "--format", "json", "-o", str(out), "--quiet"]) == 0
+    assert main(["check", str(broken), str(EINVOICE), "--format", "json", "-o", str(out), "--quiet"]) == 3
+    assert "broken.pdf" in capsys.readouterr().err
     report = json.loads(out.read_text(encoding="utf-8"))
     assert report["errors"][0]["file"] == "broken.pdf" and report["errors"][0]["code"] == "corrupt_file"
     assert report["summary"]["partial"] is True
     assert report["documents"][0]["document_type"] == "vat_invoice"
+    # what could not be read may hold what an item asks for: nothing is "missing", it needs review
+    statuses = {r["status"] for r in report["checklist"]}
+    assert "missing" not in statuses
+    assert any("broken.pdf" in r["reason"] for r in report["checklist"] if r["status"] == "needs_review")
 
 
 def test_declared_figures_are_kept_in_the_report(tmp_path: Path) -> None:

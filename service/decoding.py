@@ -1,0 +1,335 @@
+"""Risky decoders in a child process: a stuck or crashing decoder costs one page, not the check.
+
+PDF rendering (pdfium), text layers (pdfminer), image decoding (Pillow's C decoders) and the file
+forensics (pyHanko) all read bytes from outside. With ``isolate_decoders`` they run in one child
+process per dossier, under an address-space limit (``decoder_memory_mb``). The parent waits for
+each page at most ``page_timeout_s``; a child that runs past it, dies or runs out of memory is
+killed, that page is reported, and the file goes on from the next page in a fresh child.
+
+A page's pixels come back through shared memory (a pipe costs ~80 ms for a 200 dpi A4 page, shared
+memory ~10 ms), and the child decodes the next page while this process reads the last one, one page
+ahead at most, so isolation costs about nothing on two cores (see bench/hostile.py).
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import multiprocessing
+import os
+import threading
+import warnings
+from collections.abc import Iterator
+from multiprocessing import shared_memory
+from multiprocessing.connection import Connection
+from typing import Any
+
+import numpy as np
+
+from models.domain import ReportError
+from models.enums import ErrorCode
+from service.forensics import FileForensics, analyse_file
+from service.ingest import RawPage, SourceFile, iter_pages
+from service.settings import Settings
+
+log = logging.getLogger(__name__)
+
+_DONE = "done"
+_NEXT = "next"
+_READY = "ready"
+_START_TIMEOUT_S = 120
+# a file whose reading fails this many times in a row without delivering a page is given up
+_GIVE_UP_AFTER = 2
+
+
+class InProcessReader:
+    """The same interface as ``DecoderProcess``, decoding in this process (no time or memory bound)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def pages(self, source: SourceFile, *, pages_before: int = 0) -> Iterator[RawPage | ReportError]:
+        return iter_pages(source, self.settings, pages_before=pages_before)
+
+    def forensics(self, source: SourceFile) -> FileForensics:
+        return analyse_file(source.name, source.data)
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self) -> InProcessReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def open_reader(settings: Settings) -> DecoderProcess | InProcessReader:
+    """The page reader the settings ask for; use it as a context manager.
+
+    A decoder child outlives its dossier: closing the reader hands a healthy child back for the next
+    check with the same settings (a service, the tests), so its start-up (~0.7 s) is paid once.
+    """
+    if not settings.isolate_decoders:
+        return InProcessReader(settings)
+    if multiprocessing.current_process().daemon:  # a daemonic worker may not start processes
+        log.warning("decoding in process: this is a daemonic process, which cannot start a decoder child")
+        return InProcessReader(settings)
+    key = settings.model_dump_json()
+    with _POOL_LOCK:
+        idle = _POOL.get(key)
+        if idle:
+            return idle.pop()
+    return DecoderProcess(settings, pool_key=key)
+
+
+_POOL: dict[str, list[DecoderProcess]] = {}
+_POOL_LOCK = threading.Lock()
+_POOL_SIZE = 2  # idle children kept per settings
+_POOL_MAX_RSS_MB = 400  # a child that decoded something huge keeps its memory: it is stopped, not kept
+
+
+def _rss_mb(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/statm") as fh:
+            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
+@atexit.register
+def _close_pool() -> None:
+    with _POOL_LOCK:
+        idle = [d for children in _POOL.values() for d in children]
+        _POOL.clear()
+    for decoder in idle:
+        decoder.stop()
+
+
+class DecoderProcess:
+    """Reads files' pages in a child process, bounded in time per page and in memory."""
+
+    def __init__(self, settings: Settings, *, pool_key: str | None = None) -> None:
+        self.settings = settings
+        self.pool_key = pool_key
+        self._process: Any = None
+        self._conn: Connection | None = None
+        self.restarts = 0  # children killed after a timeout or a crash (for the bench)
+
+    def __enter__(self) -> DecoderProcess:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _start(self) -> Connection:
+        if self._conn is None:
+            # spawn, not fork: the parent may hold OCR threads, and a fork would copy its memory
+            ctx = multiprocessing.get_context("spawn")
+            parent, child = ctx.Pipe()
+            self._process = ctx.Process(target=_serve, args=(child, self.settings), daemon=True,
+                                        name="evidence-decoder")
+            self._process.start()
+            child.close()
+            self._conn = parent
+            # start-up (imports) is not a page's time: wait for the child to say it is ready
+            ready, failure = self._receive(_START_TIMEOUT_S)
+            if ready != _READY:
+                self._kill()
+                raise RuntimeError(f"the decoder process did not start: {failure or ready!r}")
+        return self._conn
+
+    def _kill(self) -> None:
+        if self._process is not None:
+            self._process.kill()
+            self._process.join(5)
+            self.restarts += 1
+        if self._conn is not None:
+            self._conn.close()
+        self._process, self._conn = None, None
+
+    def close(self) -> None:
+        """Done with this dossier: back to the pool when pooled and healthy, else stopped."""
+        if (self.pool_key is not None and self._process is not None and self._process.is_alive()
+                and _rss_mb(self._process.pid) < _POOL_MAX_RSS_MB):
+            with _POOL_LOCK:
+                idle = _POOL.setdefault(self.pool_key, [])
+                if len(idle) < _POOL_SIZE:
+                    idle.append(self)
+                    return
+        self.stop()
+
+    def stop(self) -> None:
+        if self._conn is not None:
+            try:
+                self._conn.send(None)
+                self._process.join(5)
+            except (OSError, ValueError):
+                pass
+            if self._process.is_alive():
+                self._process.kill()
+                self._process.join(5)
+            self._conn.close()
+        self._process, self._conn = None, None
+
+    def _receive(self, timeout: float) -> tuple[Any, str | None]:
+        """The child's next message, or (None, why) when it ran past ``timeout`` or died."""
+        conn = self._conn
+        assert conn is not None
+        try:
+            if not conn.poll(timeout):
+                return None, "timeout"
+            return conn.recv(), None
+        except (EOFError, OSError):
+            code = self._process.exitcode if self._process is not None else None
+            if code is None and self._process is not None:
+                self._process.join(1)
+                code = self._process.exitcode
+            return None, f"crashed (exit {code})"
+
+    def pages(self, source: SourceFile, *, pages_before: int = 0) -> Iterator[RawPage | ReportError]:
+        """The file's pages as ``iter_pages`` gives them; a page the child hangs or dies on is an error."""
+        finished = False
+        try:
+            yield from self._pages(source, pages_before)
+            finished = True
+        finally:
+            if not finished:  # abandoned mid-file: the child waits for a word that will not come
+                self._kill()
+
+    def _pages(self, source: SourceFile, pages_before: int) -> Iterator[RawPage | ReportError]:
+        timeout = self.settings.page_timeout_s
+        expected, failures = 1, 0
+        while True:
+            try:
+                self._start().send(("pages", source, {"start": expected, "pages_before": pages_before}))
+            except (OSError, ValueError) as exc:  # the child died between two files
+                log.warning("decoder child unusable: %r", exc)
+                self._kill()
+                self._start().send(("pages", source, {"start": expected, "pages_before": pages_before}))
+            while True:
+                item, failure = self._receive(timeout)
+                if failure is None and isinstance(item, str) and item == _DONE:
+                    return
+                if failure is None:
+                    item = _unpack(item)
+                    self._conn.send(_NEXT)  # type: ignore[union-attr] - decode the next page meanwhile
+                    failures = 0
+                    if isinstance(item, RawPage):
+                        expected = item.file_page + 1
+                    elif item.page is not None:
+                        expected = item.page + 1
+                    yield item
+                    continue
+                self._kill()
+                failures += 1
+                if failures >= _GIVE_UP_AFTER:
+                    yield ReportError(file=source.name, page=None, code=_code(failure),
+                                      message=f"第 {expected} 页{_describe(failure, timeout)}，"
+                                              "本文件自该页起未读取；请检查或重新导出该文件")
+                    return
+                yield ReportError(file=source.name, page=expected, code=_code(failure),
+                                  message=f"第 {expected} 页{_describe(failure, timeout)}，已跳过")
+                expected += 1
+                break
+
+    def forensics(self, source: SourceFile) -> FileForensics:
+        """The file's forensic checks, or an empty result (with the problem) when the child fails."""
+        try:
+            self._start().send(("forensics", source, {}))
+        except (OSError, ValueError):
+            self._kill()
+            self._start().send(("forensics", source, {}))
+        item, failure = self._receive(self.settings.page_timeout_s)
+        if failure is None:
+            done, _ = self._receive(self.settings.page_timeout_s)
+            if done == _DONE and isinstance(item, FileForensics):
+                return item
+        self._kill()
+        out = FileForensics(source.name)
+        log.warning("forensics of %s failed: %s", source.name, failure)
+        return out
+
+
+def _code(failure: str) -> ErrorCode:
+    return ErrorCode.page_timeout if failure == "timeout" else ErrorCode.decoder_failed
+
+
+def _describe(failure: str, timeout: float) -> str:
+    if failure == "timeout":
+        return f"解码超过 {timeout:g} 秒（`EVIDENCE_PAGE_TIMEOUT_S`）"
+    return f"时解码程序异常退出（{failure}；可能超过内存上限 `EVIDENCE_DECODER_MEMORY_MB`）"
+
+
+def _limit_memory(megabytes: int) -> None:
+    try:
+        import resource
+
+        limit = megabytes * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    except (ImportError, ValueError, OSError) as exc:  # not on this platform: the timeout still holds
+        log.warning("cannot limit the decoder's memory: %r", exc)
+
+
+def _serve(conn: Connection, settings: Settings) -> None:
+    """The child: read requests, answer with pages (or forensics) and a final ``_DONE``."""
+    # one thread each: the child decodes one page at a time, and thread arenas count against the limit
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[var] = "1"
+    _limit_memory(settings.decoder_memory_mb)
+    # what hostile files make the libraries say is reported per page; their chatter is noise here
+    logging.getLogger("pdfminer").setLevel(logging.ERROR)
+    warnings.simplefilter("ignore")
+    import pdfplumber  # noqa: F401 - loaded now, so no page's time limit pays for it
+    import pypdfium2  # noqa: F401
+
+    conn.send(_READY)
+    while True:
+        try:
+            request = conn.recv()
+        except (EOFError, OSError, KeyboardInterrupt):
+            return
+        if request is None:
+            return
+        op, source, kwargs = request
+        try:
+            if op == "pages":
+                for item in iter_pages(source, settings, render=True, **kwargs):
+                    conn.send(_pack(item))
+                    if conn.recv() != _NEXT:
+                        return
+            else:
+                conn.send(analyse_file(source.name, source.data))
+        except MemoryError:
+            conn.send(ReportError(file=source.name, page=None, code=ErrorCode.decoder_failed,
+                                  message="解码所需内存超过上限；请降低扫描分辨率，或调高 `EVIDENCE_DECODER_MEMORY_MB`"))
+        conn.send(_DONE)
+
+
+def _pack(item: RawPage | ReportError) -> object:
+    """A page for the pipe: its pixels in shared memory, the rest pickled."""
+    if not isinstance(item, RawPage):
+        return item
+    item.pdf_page_render = None  # pdfium's page stays here
+    image, item.image = item.image, None
+    if image is None:
+        return (item, None, None)
+    block = shared_memory.SharedMemory(create=True, size=max(image.nbytes, 1))
+    np.ndarray(image.shape, image.dtype, buffer=block.buf)[...] = image
+    name = block.name
+    block.close()
+    return (item, name, image.shape)
+
+
+def _unpack(message: object) -> RawPage | ReportError:
+    if isinstance(message, ReportError):
+        return message
+    item, name, shape = message  # type: ignore[misc]
+    if name is not None:
+        block = shared_memory.SharedMemory(name=name)
+        try:
+            item.image = np.ndarray(shape, np.uint8, buffer=block.buf).copy()
+        finally:
+            block.close()
+            block.unlink()
+    return item  # type: ignore[no-any-return]
