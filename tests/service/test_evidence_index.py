@@ -145,3 +145,37 @@ def test_hashes_survive_rescaling_and_re_encoding() -> None:
     assert hamming(h, image_hash(different.getvalue()) or "0" * 16) > 8
     assert image_hash(b"not an image") is None
     assert len(bands(h)) == 4 and all(0 <= b < 65536 for b in bands(h))
+
+
+def test_a_seal_impression_pasted_into_another_applicants_dossier_is_flagged(settings: Settings,
+                                                                              tmp_path: Path) -> None:
+    import cv2
+
+    from tests.extractors.test_seals import draw_seal, page
+
+    # applicant A's contract page carries a stamping of its seal
+    original = page(1400, 1000)
+    draw_seal(original, (700, 1100), (120, 120), seed=3)
+    # applicant B's statement page has that impression cut out and pasted elsewhere
+    forged = page(1400, 1000)
+    forged[300:560, 180:440] = original[970:1230, 570:830]
+    # and a third applicant stamped a seal of its own, much like it, but a real stamping
+    honest = page(1400, 1000)
+    draw_seal(honest, (690, 1110), (121, 121), seed=9, angle=3.0)
+    engine = FakeEngine()
+    paths = []
+    texts = {"a": "云服务采购合同 甲方济南甲数据科技有限公司 乙方山东云计算有限公司 服务期限一年",
+             "b": "上云情况说明 我单位业务系统部署于阿里云 云服务器ECS 对象存储OSS 特此说明",
+             "c": "软件开发合同 委托方济南丙软件有限公司 受托方某某信息技术有限公司 开发周期六个月"}
+    for name, img in (("a", original), ("b", forged), ("c", honest)):
+        path = tmp_path / f"{name}.png"
+        cv2.imwrite(str(path), img)
+        engine.register(pil_to_bgr(Image.open(path)), [(texts[name], (100, 80, 900, 120))])
+        paths.append(path)
+    _check([paths[0]], "济南甲数据科技有限公司", settings, engine)
+    b = _check([paths[1]], "济南乙智能装备有限公司", settings, engine)
+    (flag,) = [f for f in b.report.risk_flags if f.code == FlagCode.reused_image_other_dossier]
+    assert flag.values["kind"] == "seal" and flag.values["similarity"] >= 0.96 and flag.evidence
+    assert flag.values["other_applicant"] == "济南甲数据科技有限公司"
+    c = _check([paths[2]], "济南丙软件有限公司", settings, engine)
+    assert not [f for f in c.report.risk_flags if f.code == FlagCode.reused_image_other_dossier]
