@@ -57,11 +57,11 @@ def _aware(value: datetime | None) -> datetime | None:
 
 def make_huey(settings: Settings, *, immediate: bool = False) -> Huey:
     if immediate:  # tests: the task runs inside enqueue
-        return Huey("evidence-checker", immediate=True)
+        return Huey(settings.queue_name, immediate=True)
     if settings.redis_url:
-        return RedisHuey("evidence-checker", url=settings.redis_url)
+        return RedisHuey(settings.queue_name, url=settings.redis_url)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    return SqliteHuey("evidence-checker", filename=str(settings.data_dir / "queue.db"))
+    return SqliteHuey(settings.queue_name, filename=str(settings.data_dir / "queue.db"))
 
 
 class Queue:

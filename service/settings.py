@@ -35,6 +35,7 @@ class Settings(BaseSettings):
     # the web service's task queue: Huey on a SQLite file in the data directory, or on Redis when
     # EVIDENCE_REDIS_URL is set (then `evidence-check worker` runs on any machine that reaches it)
     redis_url: str | None = None
+    queue_name: str = "evidence-checker"  # one Redis can carry several services' queues
     worker_threads: int = 1  # checks one consumer runs at once
     # a running job whose worker has not reported for this long is given to another worker
     job_stale_seconds: int = 60
