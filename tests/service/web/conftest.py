@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import pytest
 from fastapi import FastAPI
@@ -36,8 +37,8 @@ class Service:
         return str(r.json()["id"])
 
 
-def make_service(settings: Settings) -> Service:
-    app = create_app(settings, worker="immediate")
+def make_service(settings: Settings, worker: Literal["immediate", "none"] = "immediate") -> Service:
+    app = create_app(settings, worker=worker)
     tokens = {}
     with app.state.store.session() as session:
         for name, role, districts in [("applicant-a", "applicant", ["历下区"]), ("applicant-b", "applicant", ["历下区"]),
