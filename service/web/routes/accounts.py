@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from sqlmodel import select
 
 from models.api import AccountCreate, AccountCreated, AccountPublic, AuditPublic, AuditVerify
@@ -47,7 +47,7 @@ def add_account(body: AccountCreate, store: StoreDep, admin: AdminAccount) -> Ac
 
 
 @router.delete("/accounts/{account_id}", response_model=AccountPublic)
-def deactivate(account_id: int, store: StoreDep, admin: AdminAccount) -> AccountPublic:
+def deactivate(account_id: Annotated[int, Path(ge=1, le=2**31 - 1)], store: StoreDep, admin: AdminAccount) -> AccountPublic:
     """Stop an account (kept for the record: its decisions and audit entries name it)."""
     with store.session() as session:
         account = session.get(Account, account_id)
