@@ -216,11 +216,29 @@ def latest_report_row(store: Store, dossier_id: str) -> ReportRow | None:
                             .order_by(ReportRow.id.desc()).limit(1)).first()  # type: ignore[union-attr]
 
 
-def report_of(store: Store, row: DossierRow) -> Report:
+CROSS_DOSSIER_CODES = ("duplicate_invoice_other_dossier", "reused_image_other_dossier")
+
+
+def for_viewer(report: Report, account: Account) -> Report:
+    """The report as ``account`` may read it: an applicant does not learn who else handed in the
+    same invoice or picture (the other applicant, its dossier and page), only that someone did."""
+    if account.role != "applicant":
+        return report
+    flags = []
+    for flag in report.risk_flags:
+        if flag.code in CROSS_DOSSIER_CODES:
+            words = "发票" if flag.code == "duplicate_invoice_other_dossier" else "页面或图像"
+            flag = flag.model_copy(update={"values": {}, "message": (
+                f"第 {'、'.join(map(str, flag.pages))} 页的{words}也出现在另一申报企业的材料中（详情仅审核人员可见）")})
+        flags.append(flag)
+    return report.model_copy(update={"risk_flags": flags})
+
+
+def report_of(store: Store, row: DossierRow, account: Account) -> Report:
     found = latest_report_row(store, row.id)
     if found is None:
         raise ApiError(409, "not_checked_yet", "这份材料还没有检查完成，暂无报告")
-    return Report.model_validate_json(found.body)
+    return for_viewer(Report.model_validate_json(found.body), account)
 
 
 def detail(store: Store, row: DossierRow) -> DossierDetail:

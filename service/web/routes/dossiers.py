@@ -68,7 +68,7 @@ def get_dossier(dossier_id: str, store: StoreDep, account: CurrentAccount) -> Do
             responses={200: {"content": {m: {} for m in MEDIA.values()}}})
 def report(dossier_id: str, fmt: Fmt, store: StoreDep, account: CurrentAccount) -> Response:
     row = visible_dossier(store, account, dossier_id)
-    rep = dossiers.report_of(store, row)
+    rep = dossiers.report_of(store, row, account)
     images = store.load_evidence(row.id)[1] if fmt == "html" else None
     body = render(rep, fmt, images)
     with store.session() as session:
@@ -126,18 +126,18 @@ def add_files(dossier_id: str, store: StoreDep, queue: QueueDep, settings: Setti
 
 @router.get("/{dossier_id}/findings", response_model=Findings)
 def findings(dossier_id: str, store: StoreDep, account: CurrentAccount) -> Findings:
-    rep = dossiers.report_of(store, visible_dossier(store, account, dossier_id))
+    rep = dossiers.report_of(store, visible_dossier(store, account, dossier_id), account)
     return Findings(findings=rep.findings, seals=rep.seals)
 
 
 @router.get("/{dossier_id}/flags", response_model=Flags)
 def flags(dossier_id: str, store: StoreDep, account: CurrentAccount) -> Flags:
-    return Flags(risk_flags=dossiers.report_of(store, visible_dossier(store, account, dossier_id)).risk_flags)
+    return Flags(risk_flags=dossiers.report_of(store, visible_dossier(store, account, dossier_id), account).risk_flags)
 
 
 @router.get("/{dossier_id}/checklist", response_model=Checklist)
 def checklist(dossier_id: str, store: StoreDep, account: CurrentAccount) -> Checklist:
-    return Checklist(checklist=dossiers.report_of(store, visible_dossier(store, account, dossier_id)).checklist)
+    return Checklist(checklist=dossiers.report_of(store, visible_dossier(store, account, dossier_id), account).checklist)
 
 
 @router.get("/{dossier_id}/decisions", response_model=list[DecisionPublic])

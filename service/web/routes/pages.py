@@ -157,7 +157,7 @@ def dossier_page(request: Request, dossier_id: str, store: StoreDep, account: Pa
     row = visible_dossier(store, account, dossier_id)
     info = dossiers.detail(store, row)
     found = dossiers.latest_report_row(store, row.id)
-    report = Report.model_validate_json(found.body) if found else None
+    report = dossiers.for_viewer(Report.model_validate_json(found.body), account) if found else None
     decided = dossiers.decisions(store, row)
     crops: dict[str, list[dict[str, Any]]] = {}
     matches = []
@@ -186,7 +186,7 @@ def dossier_page(request: Request, dossier_id: str, store: StoreDep, account: Pa
 def page_viewer(request: Request, dossier_id: str, page: int, store: StoreDep, account: PageAccount,
                 box: Annotated[str | None, Query(max_length=80)] = None) -> Response:
     row = visible_dossier(store, account, dossier_id)
-    report = dossiers.report_of(store, row)
+    report = dossiers.report_of(store, row, account)
     views = {v.info.page: v for v in _page_views(report, {})}
     view = views.get(page)
     if view is None:

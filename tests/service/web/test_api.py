@@ -223,3 +223,18 @@ def test_the_applicant_adds_a_corrected_file_and_the_dossier_is_checked_again(se
     assert r.status_code == 202
     detail = c.get(f"/api/dossiers/{dossier_id}", headers=s.auth("applicant-a")).json()
     assert [f["name"] for f in detail["files"]] == [EINVOICE.name, CONTRACT.name] and detail["summary"]["pages"] == 3
+
+
+def test_an_applicant_learns_that_its_invoice_is_in_another_dossier_but_not_whose(service: Service) -> None:
+    s, c = service, service.client
+    first = s.upload("applicant-a", EINVOICE, applicant="甲科技有限公司")
+    second = s.upload("applicant-b", EINVOICE, applicant="乙科技有限公司")
+    seen_by_reviewer = c.get(f"/api/dossiers/{second}/flags", headers=s.auth("reviewer-lixia")).json()["risk_flags"]
+    match = next(f for f in seen_by_reviewer if f["code"] == "duplicate_invoice_other_dossier")
+    assert match["values"]["other_dossier"] == first
+    for path in ("/flags", "/report.json", "/report.md"):
+        text = c.get(f"/api/dossiers/{second}{path}", headers=s.auth("applicant-b")).text
+        assert "duplicate_invoice_other_dossier" in text and first not in text and "甲科技" not in text, path
+    page = c.get(f"/dossiers/{second}", headers=s.auth("applicant-b")).text
+    assert "详情仅审核人员可见" in page and first not in page
+    assert first in c.get(f"/dossiers/{second}", headers=s.auth("reviewer-lixia")).text  # side by side for reviewers
