@@ -205,9 +205,11 @@ def run_job(settings: Settings, store: Store, dossier_id: str, *, engine: OcrEng
             _update(store, dossier_id, me)
 
     threading.Thread(target=beat, daemon=True, name=f"heartbeat-{dossier_id}").start()
+    scratch = ""
     try:
         row = store.dossier(dossier_id)
         with tempfile.TemporaryDirectory(prefix="evidence-job-") as tmp:
+            scratch = tmp
             paths = []
             for f in store.files(dossier_id):
                 data = store.blobs.get(f.sha256)
@@ -235,13 +237,22 @@ def run_job(settings: Settings, store: Store, dossier_id: str, *, engine: OcrEng
     except Exception as exc:
         stop.set()
         log.exception("check of %s failed", dossier_id)
+        error = _public_error(exc, scratch, settings)
         if final_attempt:
-            _update(store, dossier_id, me, status="failed", finished_at=_now(), error=str(exc)[:500])
+            _update(store, dossier_id, me, status="failed", finished_at=_now(), error=error)
             with store.session() as session:
                 audit.record(session, "system", "check_failed", "dossier", dossier_id, detail={"worker": me})
         else:
-            _update(store, dossier_id, me, status="queued", error=str(exc)[:500])
+            _update(store, dossier_id, me, status="queued", error=error)
         raise
+
+
+def _public_error(exc: Exception, scratch: str, settings: Settings) -> str:
+    """What the job row (and so the applicant) may read: no server path."""
+    text = f"{type(exc).__name__}: {exc}"
+    for path in filter(None, (scratch, str(settings.data_dir), tempfile.gettempdir())):
+        text = text.replace(path, "…")
+    return text[:500]
 
 
 def report_version(store: Store, dossier_id: str) -> str:

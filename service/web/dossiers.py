@@ -31,6 +31,7 @@ from models.tables import (
     DossierFile,
     DossierRow,
     Job,
+    PageRow,
     ReportRow,
     StoredFile,
 )
@@ -295,12 +296,25 @@ def decisions(store: Store, row: DossierRow) -> list[DecisionPublic]:
 
 
 def delete(store: Store, account: Account, row: DossierRow) -> None:
+    """Remove the dossier, its evidence and the bytes no other dossier holds (the audit trail stays)."""
     with store.session() as session:
         found = session.get(DossierRow, row.id)
         if found is None:
             raise NotFound()
+        files = set(session.exec(select(DossierFile.sha256).where(DossierFile.dossier_id == row.id)))
+        previews = {p for p in session.exec(select(PageRow.preview_sha256).where(PageRow.dossier_id == row.id)) if p}
         session.delete(found)
         session.commit()
+        kept = set(session.exec(select(DossierFile.sha256).where(DossierFile.sha256.in_(files))))  # type: ignore[attr-defined]
+        kept |= {p for p in session.exec(select(PageRow.preview_sha256).where(
+            PageRow.preview_sha256.in_(previews | files))) if p}  # type: ignore[union-attr]
+        for digest in files - kept:
+            stored = session.get(StoredFile, digest)
+            if stored is not None:
+                session.delete(stored)
+        session.commit()
+        for digest in (files | previews) - kept:
+            store.blobs.path(digest).unlink(missing_ok=True)
         audit.record(session, account.name, "delete", "dossier", row.id, pack_version=row.programme,
                      engine_version=row.engine_version,
                      detail={"applicant": row.applicant_name, "district": row.district})

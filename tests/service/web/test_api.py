@@ -74,6 +74,7 @@ def test_an_upload_is_checked_and_only_its_parties_reach_it(both_service: Servic
     assert c.delete(f"/api/dossiers/{dossier_id}", headers=s.auth("reviewer-lixia")).json()["code"] == "admins_only"
     assert c.delete(f"/api/dossiers/{dossier_id}", headers=s.auth("admin")).status_code == 204
     assert c.get(f"/api/dossiers/{dossier_id}", headers=s.auth("admin")).status_code == 404
+    assert not s.app.state.store.blobs.path(detail["files"][0]["sha256"]).exists()  # uploads are not kept forever
     verified = c.get("/api/audit/verify", headers=s.auth("admin")).json()
     assert verified["intact"] and verified["entries"] >= 6
 
