@@ -12,7 +12,7 @@ from sqlmodel import select
 from models.tables import AuditEntry, Job
 from service import audit
 from service.cli import main
-from service.queue import Queue
+from service.queue import Queue, run_job
 from service.settings import Settings
 from tests.service.web.conftest import CONTRACT, EINVOICE, Service, make_service
 
@@ -239,3 +239,21 @@ def test_an_applicant_learns_that_its_invoice_is_in_another_dossier_but_not_whos
     page = c.get(f"/dossiers/{second}", headers=s.auth("applicant-b")).text
     assert "详情仅审核人员可见" in page and first not in page
     assert first in c.get(f"/dossiers/{second}", headers=s.auth("reviewer-lixia")).text  # side by side for reviewers
+
+
+def test_a_damaged_stored_file_fails_the_job_and_says_which_without_a_path(service: Service) -> None:
+    s = service
+    dossier_id = s.upload("applicant-a", EINVOICE)
+    store = s.app.state.store
+    (stored,) = store.files(dossier_id)
+    store.blobs.path(stored.sha256).write_bytes(b"not the bytes that were uploaded")
+    with store.session() as session:
+        job = session.get(Job, dossier_id)
+        job.status = "queued"
+        session.add(job)
+        session.commit()
+    with pytest.raises(RuntimeError):
+        run_job(s.settings, store, dossier_id, final_attempt=True)
+    detail = s.client.get(f"/api/dossiers/{dossier_id}", headers=s.auth("applicant-a")).json()
+    assert detail["status"] == "failed" and EINVOICE.name in detail["error"]
+    assert str(s.settings.data_dir) not in detail["error"] and "/tmp" not in detail["error"]
