@@ -177,7 +177,10 @@ def dossier_page(request: Request, dossier_id: str, store: StoreDep, account: Pa
             trail = list(session.exec(select(AuditEntry).where(AuditEntry.object_kind == "dossier",
                                                                 AuditEntry.object_id == row.id)
                                       .order_by(AuditEntry.id.desc()).limit(100)))
+    names = {} if report is None else {**{c.item_id: c.title for c in report.checklist},
+                                       **{f.id: f.code for f in report.risk_flags}}
     return _render(request, "dossier.html", account=account, row=row, info=info, report=report, decided=decided,
+                   names=names,
                    latest=_latest(decided), crops=crops, matches=matches, trail=trail,
                    refresh=info.status in ("queued", "running"))
 
@@ -263,6 +266,17 @@ def add_account(request: Request, store: StoreDep, account: PageAccount, name: A
         people = list(session.exec(select(Account).order_by(Account.id)))
     return _render(request, "accounts.html", account=account, people=people, districts=districts, token=token,
                    created=created.name)
+
+
+@router.post("/accounts/{account_id}/stop")
+def stop_account(request: Request, account_id: int, store: StoreDep, account: PageAccount, csrf: Short = "") -> Response:
+    check_csrf(request, csrf)
+    if account.role != "admin":
+        raise NotFound()
+    from service.web.routes.accounts import deactivate
+
+    deactivate(account_id, store, account)
+    return RedirectResponse("/accounts", status_code=303)
 
 
 @router.get("/audit")

@@ -257,3 +257,19 @@ def test_a_damaged_stored_file_fails_the_job_and_says_which_without_a_path(servi
     detail = s.client.get(f"/api/dossiers/{dossier_id}", headers=s.auth("applicant-a")).json()
     assert detail["status"] == "failed" and EINVOICE.name in detail["error"]
     assert str(s.settings.data_dir) not in detail["error"] and "/tmp" not in detail["error"]
+
+
+def test_the_admin_pages_add_and_stop_accounts_with_csrf(service: Service) -> None:
+    c = service.client
+    c.get("/signin")
+    c.post("/signin", data={"name": "admin", "password": "correct horse", "csrf": c.cookies.get("ec_csrf")})
+    page = c.get("/accounts")
+    csrf = page.text.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+    assert c.post("/accounts", data={"name": "新申请人", "role": "applicant", "district": "历下区"}).status_code == 403
+    made = c.post("/accounts", data={"name": "新申请人", "role": "applicant", "district": "历下区", "csrf": csrf})
+    assert made.status_code == 200 and "ec_" in made.text
+    people = c.get("/api/accounts", headers=service.auth("admin")).json()
+    new = next(p for p in people if p["name"] == "新申请人")
+    assert c.post(f"/accounts/{new['id']}/stop", data={"csrf": csrf}, follow_redirects=False).status_code == 303
+    assert not next(p for p in c.get("/api/accounts", headers=service.auth("admin")).json() if p["id"] == new["id"])["active"]
+    assert c.get("/accounts", headers=service.auth("reviewer-lixia")).status_code == 404
