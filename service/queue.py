@@ -223,7 +223,6 @@ def run_job(settings: Settings, store: Store, dossier_id: str, *, engine: OcrEng
             options.previews = True
             checked = check(paths, options, settings, store=store, engine=engine, dossier_id=dossier_id,
                             progress=_progress(store, dossier_id, me))
-        stop.set()
         report = checked.report
         _update(store, dossier_id, me, status="done", finished_at=_now(), stage="done")
         row = store.dossier(dossier_id)
@@ -235,7 +234,6 @@ def run_job(settings: Settings, store: Store, dossier_id: str, *, engine: OcrEng
                                  "status": row.status})
         return "done"
     except Exception as exc:
-        stop.set()
         log.exception("check of %s failed", dossier_id)
         error = _public_error(exc, scratch, settings)
         if final_attempt:
@@ -245,6 +243,8 @@ def run_job(settings: Settings, store: Store, dossier_id: str, *, engine: OcrEng
         else:
             _update(store, dossier_id, me, status="queued", error=error)
         raise
+    finally:
+        stop.set()  # whatever ends the run, its heartbeat stops, so a sweep can tell it is gone
 
 
 def _public_error(exc: Exception, scratch: str, settings: Settings) -> str:

@@ -12,9 +12,11 @@ from sqlmodel import select
 from models.tables import AuditEntry, Job
 from service import audit
 from service.cli import main
+from service.ocr.reader import image_hash
 from service.queue import Queue, run_job
 from service.settings import Settings
-from tests.service.web.conftest import CONTRACT, EINVOICE, Service, make_service
+from tests.fakes import FakeEngine
+from tests.service.web.conftest import CONTRACT, DOSSIER, EINVOICE, Service, make_service
 
 
 def test_an_upload_is_checked_and_only_its_parties_reach_it(both_service: Service) -> None:
@@ -273,3 +275,57 @@ def test_the_admin_pages_add_and_stop_accounts_with_csrf(service: Service) -> No
     assert c.post(f"/accounts/{new['id']}/stop", data={"csrf": csrf}, follow_redirects=False).status_code == 303
     assert not next(p for p in c.get("/api/accounts", headers=service.auth("admin")).json() if p["id"] == new["id"])["active"]
     assert c.get("/accounts", headers=service.auth("reviewer-lixia")).status_code == 404
+
+
+class _WorkerKilled(BaseException):
+    """Stands for SIGKILL: nothing in the worker catches it, nothing is written on the way out."""
+
+
+class _RecordingEngine(FakeEngine):
+    def __init__(self) -> None:
+        super().__init__()
+        self.images: list[str] = []  # what was read, in order
+
+    def read(self, image):  # type: ignore[no-untyped-def]
+        self.images.append(image_hash(image))
+        return super().read(image)
+
+
+def test_a_killed_check_is_queued_again_and_resumes_from_the_pages_already_read(
+        settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    import service.queue
+
+    engine = _RecordingEngine()
+    s = make_service(settings, worker="none")
+    dossier_id = s.upload("applicant-a", DOSSIER / "06_发票扫描.png", DOSSIER / "07_发票照片.jpg")
+    store = s.app.state.store
+    reporting = service.queue._progress
+
+    def dies_on_the_second_page(*args):  # type: ignore[no-untyped-def]
+        report = reporting(*args)
+
+        def progress(stage: str, done: int, total: int) -> None:
+            report(stage, done, total)
+            if done == 2:
+                raise _WorkerKilled()
+
+        return progress
+
+    monkeypatch.setattr(service.queue, "_progress", dies_on_the_second_page)
+    with pytest.raises(_WorkerKilled):
+        run_job(s.settings, store, dossier_id, engine=engine)
+    monkeypatch.setattr(service.queue, "_progress", reporting)
+    with store.session() as session:
+        job = session.get(Job, dossier_id)
+        assert job.status == "running" and job.stage == "reading" and job.done == 2  # progress by page, as it went
+        job.heartbeat_at = None  # what the dead worker leaves once job_stale_seconds have passed
+        session.add(job)
+        session.commit()
+    assert s.app.state.queue.sweep() == [dossier_id]
+    before = list(engine.images)
+    assert before  # the first page was read before the kill
+    assert run_job(s.settings, store, dossier_id, engine=engine) == "done"  # as the next worker runs it
+    again = engine.images[len(before):]
+    assert again and not set(before) & set(again)  # page 1 comes from the OCR cache; only page 2 is read now
+    detail = s.client.get(f"/api/dossiers/{dossier_id}", headers=s.auth("applicant-a")).json()
+    assert detail["status"] == "done" and detail["attempts"] == 2 and detail["summary"]["pages"] == 2
