@@ -6,11 +6,6 @@ import hashlib
 import os
 import tempfile
 from pathlib import Path
-from typing import BinaryIO
-
-
-class BlobTooLarge(ValueError):
-    """A stream went past its size limit."""
 
 
 class BlobStore:
@@ -39,33 +34,6 @@ class BlobStore:
             Path(tmp).unlink(missing_ok=True)
             raise
         return digest
-
-    def put_stream(self, source: BinaryIO, limit: int) -> tuple[str, int]:
-        """Copy ``source`` in chunks (never whole in memory) and return (sha256, size).
-
-        Raises ``BlobTooLarge`` past ``limit`` bytes; nothing is left behind then.
-        """
-        self.root.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.root, prefix=".incoming-")
-        digest, size = hashlib.sha256(), 0
-        try:
-            with os.fdopen(fd, "wb") as out:
-                while chunk := source.read(1024 * 1024):
-                    size += len(chunk)
-                    if size > limit:
-                        raise BlobTooLarge(size)
-                    digest.update(chunk)
-                    out.write(chunk)
-                out.flush()
-                os.fsync(out.fileno())
-            name = digest.hexdigest()
-            target = self.path(name)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        return name, size
 
     def get(self, digest: str) -> bytes | None:
         """The bytes, or None when missing or damaged (their hash no longer matches)."""

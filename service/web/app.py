@@ -24,7 +24,9 @@ from models.api import ErrorOut
 from service import rulepacks
 from service.ocr.engine import OcrEngine
 from service.queue import Queue
-from service.reports import DOCUMENT_TYPE_LABELS, SEVERITY_LABELS, STATUS_LABELS, label
+
+# the report's own Chinese words for its codes, as the HTML report uses them
+from service.reports.html import DOCUMENT_TYPE_LABELS, SEVERITY_LABELS, STATUS_LABELS, label
 from service.settings import Settings
 from service.store import Store
 from service.web import errors

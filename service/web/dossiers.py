@@ -41,8 +41,8 @@ from service.pipeline import CheckOptions
 from service.queue import Queue, report_version
 from service.settings import Settings
 from service.store import Store, new_dossier_id
-from service.store.blobs import BlobTooLarge
 from service.web.errors import ApiError, NotFound
+from service.web.uploads import BlobTooLarge, put_stream
 
 DEFAULT_PROGRAMME = "jinan-star-cloud-2020"
 SORTS = {"risk": "风险由高到低", "-risk": "风险由低到高", "created": "最新上传", "-created": "最早上传",
@@ -99,7 +99,7 @@ def _store_files(store: Store, settings: Settings, files: list[UploadFile]) -> l
     for index, upload in enumerate(files, start=1):
         name = safe_name(upload.filename or "", index)
         try:
-            digest, size = store.blobs.put_stream(upload.file, limit)
+            digest, size = put_stream(store.blobs, upload.file, limit)
         except BlobTooLarge as exc:
             raise ApiError(413, "file_too_large",
                            f"{name} 超过 {settings.max_file_mb} MB（EVIDENCE_MAX_FILE_MB）；请拆分或压缩") from exc
