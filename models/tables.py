@@ -46,6 +46,10 @@ class DossierRow(SQLModel, table=True):
     # the names the files were given in (never a server path)
     inputs: Any = _json()
     options: Any = _json()
+    # who handed it in (the uploading account; None for a dossier checked on the command line)
+    # and the district whose reviewers see it
+    owner_id: int | None = Field(default=None, foreign_key="account.id", index=True, ondelete="SET NULL")
+    district: str = Field(default="", index=True)
 
 
 class StoredFile(SQLModel, table=True):
@@ -181,6 +185,96 @@ class StageRunRow(SQLModel, table=True):
     started_at: datetime
     seconds: float
     detail: str = ""
+
+
+# --- the web service: accounts, sessions, jobs, decisions, audit ------------------------------
+
+
+class Account(SQLModel, table=True):
+    """A person or program that signs in: applicant, reviewer or admin.
+
+    Only hashes are kept: the password as argon2id, the API token as sha256 (a token is random
+    and long, so a slow hash buys nothing there).
+    """
+
+    __tablename__ = "account"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, index=True, max_length=80)
+    role: str  # applicant | reviewer | admin
+    # an applicant's district; the districts a reviewer is assigned (comma-separated)
+    district: str = ""
+    password_hash: str | None = None
+    token_hash: str | None = Field(default=None, unique=True, index=True)
+    active: bool = True
+    created_at: datetime
+
+
+class WebSession(SQLModel, table=True):
+    """A signed-in browser: the cookie holds a random key, the row its sha256 and the CSRF token."""
+
+    __tablename__ = "web_session"
+
+    key_hash: str = Field(primary_key=True, max_length=64)
+    account_id: int = Field(foreign_key="account.id", index=True, ondelete="CASCADE")
+    csrf: str
+    created_at: datetime
+    expires_at: datetime
+
+
+class Job(SQLModel, table=True):
+    """The check of an uploaded dossier as the queue runs it: what the status page and the sweep read."""
+
+    __tablename__ = "job"
+
+    dossier_id: str = Field(foreign_key="dossier.id", primary_key=True, ondelete="CASCADE")
+    status: str = Field(index=True)  # queued | running | done | failed
+    stage: str = ""
+    done: int = 0
+    total: int = 0
+    attempts: int = 0
+    worker: str = ""  # host:pid of the worker running it
+    heartbeat_at: datetime | None = None
+    error: str = ""
+    created_at: datetime
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+
+
+class Decision(SQLModel, table=True):
+    """A reviewer's decision on a checklist item, a risk flag or the whole dossier (kept for the blacklist process)."""
+
+    __tablename__ = "decision"
+
+    id: int | None = Field(default=None, primary_key=True)
+    dossier_id: str = Field(foreign_key="dossier.id", index=True, ondelete="CASCADE")
+    target: str  # item | flag | dossier
+    target_id: str = ""  # the item id or the flag id; empty for the dossier
+    verdict: str  # accept | reject | override
+    comment: str = Field(default="", sa_column=Column(Text, nullable=False))
+    account_id: int | None = Field(default=None, foreign_key="account.id", ondelete="SET NULL")
+    account_name: str
+    report_id: int | None = None  # the report the decision was taken on
+    created_at: datetime
+
+
+class AuditEntry(SQLModel, table=True):
+    """One line of the append-only audit trail; ``hash`` covers the line and the previous line's hash."""
+
+    __tablename__ = "audit_entry"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime
+    actor: str  # the account's name, or "system" for the queue
+    action: str = Field(index=True)  # upload | check | decision | download | delete | account ...
+    object_kind: str  # dossier | account
+    object_id: str = Field(index=True)
+    report_version: str = ""  # schema version and report row id the action concerned
+    engine_version: str = ""
+    pack_version: str = ""
+    detail: Any = _json()
+    prev_hash: str
+    hash: str = Field(unique=True)
 
 
 # --- the evidence index: what lets one dossier be checked against every stored one -------------

@@ -7,6 +7,10 @@
     evidence-check show ID [--format ...] [-o ...]
     evidence-check extract FILE [--format json|md]
     evidence-check programmes
+    evidence-check serve [--host H] [--port P] [--no-worker]
+    evidence-check worker [--threads N]
+    evidence-check users add NAME --role applicant|reviewer|admin [--district D ...] [--password P|-]
+    evidence-check audit verify
 
 Exit status: 0 the whole dossier was read and checked, whatever it found; 3 part of it could not
 be read (the summary and standard error name the files; the rest was checked); 1 nothing could be
@@ -90,9 +94,24 @@ def _parser() -> argparse.ArgumentParser:
     extract.add_argument("--format", choices=["json", "md"], default="json")
 
     sub.add_parser("programmes", help="list the programmes (rule packs) and their checklist items")
-    serve = sub.add_parser("serve", help="run the HTTP API")
+    serve = sub.add_parser("serve", help="run the web service: API, pages and an embedded worker")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--no-worker", action="store_true",
+                       help="no embedded worker: checks run in `evidence-check worker` processes (Redis)")
+    worker = sub.add_parser("worker", help="run checks from the queue (Redis with EVIDENCE_REDIS_URL, else the data dir's)")
+    worker.add_argument("--threads", type=int, default=None, help="checks at once (default EVIDENCE_WORKER_THREADS)")
+    users = sub.add_parser("users", help="accounts of the web service")
+    users_sub = users.add_subparsers(dest="users_command", required=True, parser_class=_Parser)
+    add = users_sub.add_parser("add", help="create an account; its API token is printed as the last line")
+    add.add_argument("name")
+    add.add_argument("--role", required=True, choices=["applicant", "reviewer", "admin"])
+    add.add_argument("--district", action="append", default=[],
+                     help="the applicant's district, or a district the reviewer is assigned (repeatable)")
+    add.add_argument("--password", help="sign-in password for the pages ('-' reads it from standard input)")
+    audit = sub.add_parser("audit", help="the audit trail")
+    audit_sub = audit.add_subparsers(dest="audit_command", required=True, parser_class=_Parser)
+    audit_sub.add_parser("verify", help="check the hash chain; names the first broken entry")
     return parser
 
 
@@ -347,6 +366,57 @@ def _cmd_programmes() -> int:
     return EXIT_OK
 
 
+def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    from service.web.app import create_app
+
+    logging.getLogger("service").setLevel(logging.INFO)
+    uvicorn.run(create_app(settings, worker="none" if args.no_worker else "embedded"), host=args.host, port=args.port)
+    return EXIT_OK
+
+
+def _cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
+    from service.queue import Queue
+
+    logging.getLogger("service").setLevel(logging.INFO)
+    logging.getLogger("huey").setLevel(logging.INFO)
+    Queue(settings, Store.open(settings)).run_worker(args.threads)
+    return EXIT_OK
+
+
+def _cmd_users_add(args: argparse.Namespace, settings: Settings) -> int:
+    from service import audit
+    from service.accounts import AccountError, create_account
+
+    password = sys.stdin.readline().rstrip("\n") if args.password == "-" else args.password
+    store = Store.open(settings)
+    with store.session() as session:
+        try:
+            account, token = create_account(session, args.name, args.role, district=args.district, password=password)
+        except AccountError as exc:
+            print(f"evidence-check: error: {exc.detail} ({exc.code})", file=sys.stderr)
+            return EXIT_USAGE
+        audit.record(session, "command line", "account_add", "account", account.name,
+                     detail={"role": account.role, "districts": args.district})
+    print(f"已创建账户 {account.name}（{account.role}）；API 令牌只显示这一次：")
+    print(token)
+    return EXIT_OK
+
+
+def _cmd_audit_verify(settings: Settings) -> int:
+    from service import audit
+
+    store = Store.open(settings)
+    with store.session() as session:
+        count, broken = audit.verify(session)
+    if broken is None:
+        print(f"审计记录完整：{count} 条，哈希链逐条相符")
+        return EXIT_OK
+    print(f"审计记录第 {broken.entry_id} 条起不可信：{broken.reason}（已核验 {count} 条）")
+    return EXIT_INPUT
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
@@ -365,10 +435,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "programmes":
             return _cmd_programmes()
         if args.command == "serve":
-            import uvicorn
-
-            uvicorn.run("service.api:app", host=args.host, port=args.port)
-            return EXIT_OK
+            return _cmd_serve(args, settings)
+        if args.command == "worker":
+            return _cmd_worker(args, settings)
+        if args.command == "users":
+            return _cmd_users_add(args, settings)
+        if args.command == "audit":
+            return _cmd_audit_verify(settings)
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:  # the reader of our output went away (| head): nothing more to say

@@ -46,6 +46,19 @@ class Settings(BaseSettings):
     ocr_dpi: int = 200
     preview_dpi: int = 110
 
+    # the web service's task queue: Huey on a SQLite file in the data directory, or on Redis when
+    # EVIDENCE_REDIS_URL is set (then `evidence-check worker` runs on any machine that reaches it)
+    redis_url: str | None = None
+    queue_name: str = "evidence-checker"  # one Redis can carry several services' queues
+    worker_threads: int = 1  # checks one consumer runs at once
+    # a running job whose worker has not reported for this long is given to another worker
+    job_stale_seconds: int = 60
+    max_upload_mb: int = 1000  # one upload request, all files together
+    max_upload_files: int = 200
+    session_hours: int = 12
+    secure_cookies: bool = False  # set behind HTTPS so session cookies never travel in clear
+    signin_attempts: int = 5  # failed sign-ins per name and address per 15 minutes
+
     @property
     def ocr_cache_dir(self) -> Path:
         return self.data_dir / "ocr-cache"

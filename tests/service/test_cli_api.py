@@ -1,4 +1,4 @@
-"""The command line and the HTTP API on text-layer documents (no OCR needed)."""
+"""The command line on text-layer documents (no OCR needed); the web service is tested in tests/service/web."""
 
 from __future__ import annotations
 
@@ -6,10 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
 
 from service.cli import main
-from service.settings import Settings, get_settings
+from service.settings import Settings
 
 DOSSIER = Path(__file__).resolve().parents[2] / "samples" / "jinan" / "dossier"
 EINVOICE = DOSSIER / "05_电子发票.pdf"
@@ -142,46 +141,6 @@ def test_extract_prints_one_documents_fields(capsys: pytest.CaptureFixture[str])
 def test_programmes_lists_the_packs(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["programmes"]) == 0
     assert "jinan-star-cloud-2020" in capsys.readouterr().out
-
-
-@pytest.fixture
-def client(data_dir: Path) -> TestClient:
-    from service.api import app
-
-    app.dependency_overrides[get_settings] = lambda: Settings(data_dir=data_dir, max_file_mb=1)
-    yield TestClient(app)  # type: ignore[misc]
-    app.dependency_overrides.clear()
-
-
-def test_api_check_and_fetch_reports(client: TestClient) -> None:
-    with EINVOICE.open("rb") as fh:
-        response = client.post("/checks", files=[("files", (EINVOICE.name, fh, "application/pdf"))],
-                               data={"programme": "jinan-star-cloud-2020", "declared": '{"staff_total": 120}'})
-    assert response.status_code == 201, response.text
-    body = response.json()
-    assert body["report"]["documents"][0]["fields"]["grand_total"]["value"] == "21200.00"
-    assert body["report"]["declared"] == {"staff_total": "120"}
-    check_id = body["id"]
-    assert client.get(f"/checks/{check_id}").json()["programme"] == "jinan-star-cloud-2020"
-    html = client.get(f"/checks/{check_id}/report.html")
-    assert html.status_code == 200 and "<svg" in html.text
-    assert client.get(f"/checks/{check_id}/report.xlsx").content[:2] == b"PK"
-
-
-def test_api_errors_have_a_code_and_a_detail(client: TestClient) -> None:
-    with EINVOICE.open("rb") as fh:
-        r = client.post("/checks", files=[("files", ("a.pdf", fh, "application/pdf"))], data={"programme": "nope"})
-    assert r.status_code == 422 and r.json()["code"] == "unknown_programme"
-    assert client.get("/checks/../../etc/passwd").status_code == 404
-    assert client.get("/checks/" + "0" * 32).json() == {"code": "not_found", "detail": "no such check"}
-
-
-def test_api_upload_over_the_limit_leaves_nothing_half_written(client: TestClient, data_dir: Path) -> None:
-    big = b"%PDF-1.4\n" + b"0" * (1024 * 1024 + 10)
-    r = client.post("/checks", files=[("files", ("big.pdf", big, "application/pdf"))])
-    assert r.status_code == 413 and r.json()["code"] == "file_too_large"
-    stored = data_dir / "dossiers"
-    assert not stored.exists() or list(stored.iterdir()) == []
 
 
 def test_a_recheck_under_another_programme_reads_what_that_programme_asks_for(
