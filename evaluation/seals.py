@@ -17,7 +17,7 @@ from rapidfuzz.distance import Levenshtein
 
 from extractors.codes import tax_id_valid
 from extractors.seals import decode_mask, mask_similarity
-from models.domain import Applicant, Document, RiskFlag, Seal
+from models.domain import Applicant, Document, FieldValue, Finding, RiskFlag, Seal
 from models.enums import DocumentType, FlagCode, SealShape, Severity
 
 SUPERVISION = "监制"
@@ -260,3 +260,31 @@ def reuse_flags(seals: list[Seal], threshold: float = REUSE_IOU) -> list[RiskFla
                     "similarity": round(score, 3), "text": group[0].text},
         ))
     return flags
+
+
+# what a registration authority is called on its seal (and on the licence it issues)
+_AUTHORITY = re.compile(r"(市场监督管理局|工商行政管理局|行政审批服务局|市场监督管理委员会)$")
+
+
+def licence_authority_from_seals(documents: list[Document], seals: list[Seal]) -> list[Finding]:
+    """A licence's 登记机关 read from the registration authority's seal on it, where the licence
+    does not print it apart (it often sits only in the seal, under the issue date). Only a seal
+    whose name the dossier's print supports (``confirmed``) or that reads as an authority's name
+    with good confidence counts; the field names the seal as its source."""
+    findings: list[Finding] = []
+    for doc in documents:
+        if doc.document_type != DocumentType.business_license or doc.value("registration_authority"):
+            continue
+        candidates = [s for s in seals if s.page in doc.pages and s.name and _AUTHORITY.search(s.name)
+                      and (s.confirmed or s.confidence >= 0.85)]
+        if len({s.name for s in candidates}) != 1:
+            continue  # none, or two authorities that disagree: nothing to say
+        seal = max(candidates, key=lambda s: s.confidence)
+        finding = Finding(kind="field", field="registration_authority", value=seal.name, normalized=seal.name,
+                          page=seal.page, bbox=seal.bbox, confidence=round(min(seal.confidence, 0.9), 3),
+                          extractor="seals.licence_authority", detail={"seal": seal.id}).with_id()
+        doc.fields["registration_authority"] = FieldValue(value=seal.name, page=seal.page, bbox=seal.bbox,
+                                                          confidence=finding.confidence, finding_id=finding.id)
+        doc.facts["registration_authority_source"] = "seal"
+        findings.append(finding)
+    return findings

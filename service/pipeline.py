@@ -21,7 +21,13 @@ import numpy as np
 
 from evaluation import analysis, checklist, consistency
 from evaluation.risk import risk_score
-from evaluation.seals import reuse_flags, riding_seam_flags, riding_seams, seal_flags
+from evaluation.seals import (
+    licence_authority_from_seals,
+    reuse_flags,
+    riding_seam_flags,
+    riding_seams,
+    seal_flags,
+)
 from extractors import registry
 from extractors.base import Extraction
 from extractors.classify import TYPE_NAMES, PageClass, classify, group_documents
@@ -323,6 +329,7 @@ def read_dossier(paths: list[Path], options: CheckOptions, settings: Settings, *
         applicant = analysis.identify_applicant(documents, options.applicant)
         seals = confirm_names(seals, rims, documents, [p.text for p in pages], applicant, get, cache)
         rims.clear()
+        findings.extend(licence_authority_from_seals(documents, seals))
     for error in errors:
         stage = "extract" if error.code == ErrorCode.extractor_failed else "text"
         stages.mark(stage, "partial", f"{error.file or ''} {error.code}")

@@ -189,3 +189,20 @@ def test_a_seam_slice_is_not_taken_for_a_partys_seal() -> None:
     # the signature page carries only a slice of the seam: the parties' seals are missing
     flags = seal_flags([contract()], [seam_slice(2)], APPLICANT)
     assert [f.code for f in flags] == [FlagCode.seal_missing]
+
+
+def test_a_licences_registration_authority_is_read_from_its_seal_when_not_printed_apart() -> None:
+    from evaluation.seals import licence_authority_from_seals
+
+    licence = Document(id="d1", document_type=DocumentType.business_license, pages=[4])
+    authority = Seal(page=4, bbox=(500, 700, 700, 900), name="上海市金山区市场监督管理局", confidence=0.7,
+                     confirmed=True, confirmed_by=["name: p4 division + office"])
+    other_page = Seal(page=5, bbox=(0, 0, 10, 10), name="上海市闵行区市场监督管理局", confidence=0.95)
+    company = Seal(page=4, bbox=(0, 0, 10, 10), name="上海某某科技有限公司", confidence=0.95)
+    (finding,) = licence_authority_from_seals([licence], [authority, other_page, company])
+    assert licence.value("registration_authority") == "上海市金山区市场监督管理局"
+    assert licence.fields["registration_authority"].bbox == authority.bbox and finding.detail["seal"] == authority.id
+    # an unconfirmed, doubtful reading says nothing; a printed 登记机关 is never replaced
+    doubtful = Document(id="d2", document_type=DocumentType.business_license, pages=[4])
+    assert licence_authority_from_seals([doubtful], [authority.model_copy(update={"confirmed": False})]) == []
+    assert licence_authority_from_seals([licence], [authority]) == []
