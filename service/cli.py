@@ -32,6 +32,7 @@ from models.enums import READ_ERRORS, Status, TextSource
 from service import rulepacks
 from service.ingest import folder_entries
 from service.reports import FORMATS, SEVERITY_LABELS, render, write_report
+from service.reports.labels import risk_words
 from service.settings import Settings
 from service.store import Store
 
@@ -143,6 +144,7 @@ def _summary(report: Report, written: list[Path]) -> str:
         f"申报企业：{report.applicant.name or '未识别'}  统一社会信用代码：{report.applicant.credit_code or '未识别'}",
         f"共 {s.pages} 页，{s.documents} 份材料；满足 {s.met}，缺失 {s.missing}，不符合 {s.failed}，需复核 {s.needs_review}，"
         f"不适用 {s.not_applicable}；风险提示 {s.risk_flags}；无法读取 {s.errors}",
+        *([risk_words(report)] if report.risk else []),
         "",
         "检查清单：",
     ]

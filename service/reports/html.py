@@ -26,6 +26,7 @@ from service.reports.labels import (
     TEXT_SOURCE_LABELS,
     annex_spans,
     label,
+    risk_words,
 )
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -166,6 +167,7 @@ def render_html(report: Report, page_images: Mapping[int, bytes] | None = None) 
             known_pages={p.page for p in report.pages},
             findings_by_id=findings_by_id,
             annex_rows=_annex_rows(report.annex),
+            risk_line=risk_words(report),
             status_labels=STATUS_LABELS,
             severity_labels=SEVERITY_LABELS,
             document_type_labels=DOCUMENT_TYPE_LABELS,

@@ -107,3 +107,17 @@ def annex_spans(keys: list[tuple[str, ...]]) -> list[int]:
     return spans
 
 
+
+
+def risk_words(report: object, *, spans: bool = False) -> str:
+    """The report's risk score in a line: '风险分 50（高 high）：buyer_not_applicant 8、…' (codes in
+    Markdown code spans with ``spans``)."""
+    risk = getattr(report, "risk", None)
+    if risk is None:
+        return ""
+    level = SEVERITY_LABELS.get(Severity(risk.level), risk.level)
+    def code(c: str) -> str:
+        return f"`{c}`" if spans else c
+
+    reasons = "、".join(f"{code(r.code)} {r.points:g}" + (f"×{r.count}" if r.count > 1 else "") for r in risk.reasons)
+    return f"风险分 {risk.score}（{level} {code(risk.level)}）" + (f"：{reasons}" if reasons else "")

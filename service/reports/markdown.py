@@ -18,6 +18,7 @@ from service.reports.labels import (
     SPENDING_STATUS_LABELS,
     STATUS_LABELS,
     label,
+    risk_words,
 )
 
 
@@ -87,6 +88,8 @@ def render_markdown(report: Report) -> str:
         f" · {_status(Status.not_applicable)} {s.not_applicable}"
     )
     lines.append(f"- 风险提示：{s.risk_flags} 项；无法读取：{s.errors} 项")
+    if report.risk is not None:
+        lines.append(f"- {risk_words(report, spans=True)}")
     if s.partial:
         lines.append("- **部分结果**：有文件或页面未能读取（见“无法读取的材料”），检查结果可能不完整。")
     lines.append("")
