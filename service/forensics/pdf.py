@@ -184,18 +184,18 @@ def _changes_after(reader: PdfFileReader, covered: int) -> tuple[list[str], list
     for idnum, gen in sorted(changed):
         ref = generic.Reference(idnum, gen, reader)
         if (idnum, gen) in content_refs:
-            on_pages.append(f"{idnum} {gen} R (a content stream or resource of a signed page)")
+            on_pages.append(f"{idnum} {gen} R（已签名页面的内容流或资源）")
         elif any(p.idnum == idnum for p in page_refs):
             new, before = reader.get_object(ref), old.get_object(ref)
             if _page_shows(new, reader) != _page_shows(before, old):
-                on_pages.append(f"{idnum} {gen} R (a page whose contents or resources changed)")
+                on_pages.append(f"{idnum} {gen} R（页面的内容或资源被替换）")
             else:
-                elsewhere.append(f"{idnum} {gen} R (page dictionary re-saved, same contents)")
+                elsewhere.append(f"{idnum} {gen} R（页面字典重新保存，内容未变）")
         else:
             elsewhere.append(f"{idnum} {gen} R")
     # a page that was added after signing shows something nobody signed
     new_pages = {(r.idnum, r.generation) for r in _page_refs(reader)} - {(p.idnum, p.generation) for p in page_refs}
-    on_pages += [f"{i} {g} R (a page added after signing)" for i, g in sorted(new_pages)]
+    on_pages += [f"{i} {g} R（签名后新增的页面）" for i, g in sorted(new_pages)]
     return on_pages, elsewhere
 
 
