@@ -14,10 +14,9 @@ and reported as an ``extractor_failed`` error; the run goes on.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
-from models.domain import BBox, FieldValue, Finding, LineItem, PageText, TextLine
-from models.enums import DocumentType
+from models.domain import BBox, FieldValue, Finding, LineItem, TextLine
 
 
 @dataclass
@@ -92,16 +91,3 @@ class Extraction:
 
 def field_from_line(line: TextLine) -> tuple[BBox, float]:
     return line.bbox, line.confidence
-
-
-class PageExtractor(Protocol):
-    name: str
-
-    def __call__(self, page: PageText) -> list[Finding]: ...
-
-
-class DocumentExtractor(Protocol):
-    name: str
-    document_types: tuple[DocumentType, ...]
-
-    def __call__(self, pages: list[PageText]) -> Extraction: ...

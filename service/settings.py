@@ -53,11 +53,11 @@ class Settings(BaseSettings):
     worker_threads: int = 1  # checks one consumer runs at once
     # a running job whose worker has not reported for this long is given to another worker
     job_stale_seconds: int = 60
-    max_upload_mb: int = 1000  # one upload request, all files together
     max_upload_files: int = 200
     session_hours: int = 12
     secure_cookies: bool = False  # set behind HTTPS so session cookies never travel in clear
     signin_attempts: int = 5  # failed sign-ins per name and address per 15 minutes
+    uploads_per_hour: int = 60  # dossiers one account may upload in an hour
 
     @property
     def ocr_cache_dir(self) -> Path:

@@ -13,7 +13,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, Literal
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, Response
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
@@ -145,8 +145,26 @@ def create_app(settings: Settings | None = None, *, worker: Literal["embedded", 
     app.state.settings, app.state.store, app.state.queue = settings, store, queue
     app.state.templates = _templates()
     app.state.limiter = SignInLimiter(settings.signin_attempts)
+    app.state.upload_limiter = SignInLimiter(settings.uploads_per_hour, window=3600)
     errors.install(app)
     app.add_middleware(BodyLimit, limit_mb=settings.max_upload_mb)
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next: Any) -> Response:
+        response = await call_next(request)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        path = request.url.path
+        # the service's own pages load nothing from elsewhere and run only its own script; Swagger's
+        # page and the self-contained HTML report carry inline code of their own
+        if not (path == "/docs" or path.endswith("/report.html")):
+            response.headers.setdefault(
+                "Content-Security-Policy",
+                "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; "
+                "frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+        return response
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.mount("/swagger-ui", StaticFiles(directory=_swagger_dir()), name="swagger")
 

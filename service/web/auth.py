@@ -26,14 +26,18 @@ WINDOW = 15 * 60
 
 
 class SignInLimiter:
-    def __init__(self, attempts: int) -> None:
+    """At most ``attempts`` events per key in a sliding window (in this process): failed sign-ins per
+    name and address, uploads per account."""
+
+    def __init__(self, attempts: int, window: float = WINDOW) -> None:
         self.attempts = attempts
+        self.window = window
         self.failures: dict[str, deque[float]] = defaultdict(deque)
         self.lock = threading.Lock()
 
     def _recent(self, key: str, now: float) -> deque[float]:
         seen = self.failures[key]
-        while seen and seen[0] < now - WINDOW:
+        while seen and seen[0] < now - self.window:
             seen.popleft()
         return seen
 
@@ -41,7 +45,7 @@ class SignInLimiter:
         """Seconds until another attempt is allowed (0: allowed now)."""
         now = time.monotonic()
         with self.lock:
-            waits = [int(s[0] + WINDOW - now) + 1 for k in keys if len(s := self._recent(k, now)) >= self.attempts]
+            waits = [int(s[0] + self.window - now) + 1 for k in keys if len(s := self._recent(k, now)) >= self.attempts]
         return max(waits, default=0)
 
     def failed(self, *keys: str) -> None:
@@ -49,6 +53,8 @@ class SignInLimiter:
         with self.lock:
             for key in keys:
                 self._recent(key, now).append(now)
+
+    record = failed  # an event that counts against the limit (an upload)
 
     def succeeded(self, *keys: str) -> None:
         with self.lock:

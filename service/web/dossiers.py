@@ -41,6 +41,7 @@ from service.pipeline import CheckOptions
 from service.queue import Queue, report_version
 from service.settings import Settings
 from service.store import Store, new_dossier_id
+from service.web.auth import SignInLimiter
 from service.web.errors import ApiError, NotFound
 from service.web.uploads import BlobTooLarge, put_stream
 
@@ -121,9 +122,17 @@ def _add_files(store: Store, session: Any, dossier_id: str, stored: list[tuple[s
 
 
 def upload(store: Store, queue: Queue, settings: Settings, account: Account, files: list[UploadFile],
-           form: UploadForm) -> Accepted:
+           form: UploadForm, limiter: SignInLimiter | None = None) -> Accepted:
     """Keep the files (bound order), make the dossier and its job, queue the check: 202 at once."""
     options = _options(form, settings)
+    if limiter is not None:
+        key = f"upload:{account.id}"
+        wait = limiter.blocked(key)
+        if wait:
+            raise ApiError(429, "too_many_uploads",
+                           f"上传过于频繁：每个账号每小时最多 {settings.uploads_per_hour} 份，请 {wait} 秒后再试"
+                           "（EVIDENCE_UPLOADS_PER_HOUR）")
+        limiter.record(key)
     district = _district(account, form.district)
     stored = _store_files(store, settings, files)
     dossier_id = new_dossier_id()

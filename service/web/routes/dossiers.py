@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, File, Form, Path, Query, UploadFile
+from fastapi import APIRouter, File, Form, Path, Query, Request, UploadFile
 from fastapi.responses import Response
 
 from models.api import (
@@ -31,17 +31,17 @@ Fmt = Literal["json", "md", "html", "xlsx"]
 
 
 @router.post("", status_code=202, response_model=Accepted)
-def upload(store: StoreDep, queue: QueueDep, settings: SettingsDep, account: CurrentAccount,
+def upload(request: Request, store: StoreDep, queue: QueueDep, settings: SettingsDep, account: CurrentAccount,
            files: Annotated[list[UploadFile], File(description="the dossier's files, in bound order")],
            programme: Annotated[str | None, Form(max_length=80)] = None,
-           star: Annotated[int | None, Form(ge=3, le=5)] = None,
+           star: Annotated[int | None, Form(ge=1, le=9, description="one of the programme's star levels")] = None,
            applicant: Annotated[str | None, Form(max_length=200)] = None,
            district: Annotated[str | None, Form(max_length=80, description="reviewers and admins: the district")] = None,
            declared: Annotated[str | None, Form(max_length=4000, description='JSON object, e.g. {"staff_total": "120"}')] = None,
            ) -> Accepted:
     """Keep the files and queue the check; answers at once (202) with the id to poll."""
     form = dossiers.UploadForm(programme=programme, star=star, applicant=applicant, district=district, declared=declared)
-    return dossiers.upload(store, queue, settings, account, files, form)
+    return dossiers.upload(store, queue, settings, account, files, form, request.app.state.upload_limiter)
 
 
 @router.get("", response_model=list[DossierPublic])

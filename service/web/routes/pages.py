@@ -125,7 +125,7 @@ def upload(request: Request, store: StoreDep, queue: QueueDep, settings: Setting
     files = [f for f in files if f.filename]
     form = dossiers.UploadForm(programme=programme, star=int(star) if star.isdigit() else None,
                                applicant=applicant.strip() or None, district=district or None)
-    accepted = dossiers.upload(store, queue, settings, account, files, form)
+    accepted = dossiers.upload(store, queue, settings, account, files, form, request.app.state.upload_limiter)
     return RedirectResponse(f"/dossiers/{accepted.id}", status_code=303)
 
 

@@ -329,3 +329,27 @@ def test_a_killed_check_is_queued_again_and_resumes_from_the_pages_already_read(
     assert again and not set(before) & set(again)  # page 1 comes from the OCR cache; only page 2 is read now
     detail = s.client.get(f"/api/dossiers/{dossier_id}", headers=s.auth("applicant-a")).json()
     assert detail["status"] == "done" and detail["attempts"] == 2 and detail["summary"]["pages"] == 2
+
+
+def test_pages_carry_security_headers(service: Service) -> None:
+    c = service.client
+    for path in ("/signin", "/api/health"):
+        r = c.get(path)
+        assert r.headers["X-Content-Type-Options"] == "nosniff" and r.headers["X-Frame-Options"] == "DENY"
+        assert "default-src 'self'" in r.headers["Content-Security-Policy"]
+        assert "frame-ancestors 'none'" in r.headers["Content-Security-Policy"]
+    # Swagger's page runs its own inline start-up script; it still may not be framed
+    docs = c.get("/docs")
+    assert "Content-Security-Policy" not in docs.headers and docs.headers["X-Frame-Options"] == "DENY"
+
+
+def test_uploads_are_rate_limited_per_account(settings: Settings) -> None:
+    s = make_service(settings.model_copy(update={"uploads_per_hour": 2}), worker="none")
+    s.upload("applicant-a", EINVOICE)
+    s.upload("applicant-a", EINVOICE)
+    files = [("files", (EINVOICE.name, EINVOICE.read_bytes(), "application/pdf"))]
+    r = s.client.post("/api/dossiers", headers=s.auth("applicant-a"), files=files)
+    assert r.status_code == 429 and r.json()["code"] == "too_many_uploads"
+    assert "EVIDENCE_UPLOADS_PER_HOUR" in r.json()["detail"]
+    # another account is not held back by the first one's uploads
+    s.upload("applicant-b", EINVOICE)
