@@ -260,12 +260,8 @@ def _cmd_check(args: argparse.Namespace, settings: Settings) -> int:
     options = CheckOptions(programme=args.programme, star=args.star, applicant=args.applicant,
                            previews="html" in formats, declared=declared)
 
-    try:
-        store = None if args.no_store else Store.open(settings)
-        checked = dossiers.check(args.paths, options, settings, store=store, progress=_progress(args.quiet))
-    except rulepacks.RulePackError as exc:
-        print(f"evidence-check: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+    store = None if args.no_store else Store.open(settings)
+    checked = dossiers.check(args.paths, options, settings, store=store, progress=_progress(args.quiet))
     written = _write(checked.report, formats, args.output, checked.page_images)
     return _finish(checked.report, args, written, checked.dossier_id)
 
@@ -304,11 +300,7 @@ def _cmd_recheck(args: argparse.Namespace, settings: Settings) -> int:
     formats = _formats(args)
     if formats is None:
         return EXIT_USAGE
-    try:
-        checked = dossiers.recheck(Store.open(settings), args.dossier_id, programme=args.programme, star=args.star)
-    except rulepacks.RulePackError as exc:
-        print(f"evidence-check: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+    checked = dossiers.recheck(Store.open(settings), args.dossier_id, programme=args.programme, star=args.star)
     written = _write(checked.report, formats, args.output, checked.page_images)
     return _finish(checked.report, args, written, checked.dossier_id)
 
@@ -449,6 +441,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # the reader of our output went away (| head): nothing more to say
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
+    except rulepacks.RulePackError as exc:  # an unknown programme or star level
+        print(f"evidence-check: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except LookupError as exc:  # an unknown stored dossier id: the message says what to do
         print(f"evidence-check: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
