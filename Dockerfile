@@ -15,6 +15,7 @@ WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY models ./models
 COPY extractors ./extractors
+COPY evaluation ./evaluation
 COPY service ./service
 RUN pip install --no-cache-dir .
 
@@ -23,5 +24,6 @@ USER checker
 VOLUME ["/data"]
 EXPOSE 8000
 
-# `docker run IMAGE evidence-check check /dossier` for the CLI
+# `docker run IMAGE evidence-check check /dossier` for the CLI; `evidence-check worker` with
+# EVIDENCE_REDIS_URL and DATABASE_URL set for a worker on another machine
 CMD ["evidence-check", "serve", "--host", "0.0.0.0", "--port", "8000"]
