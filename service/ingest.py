@@ -359,6 +359,36 @@ def iter_pages(source: SourceFile, settings: Settings, *, start: int = 1, pages_
         yield _err(ErrorCode.corrupt_file, f"文件无法读取：{_why(exc)}", source.name)
 
 
+def page_count(source: SourceFile) -> int:
+    """How many pages ``source`` has, from its page table or image header, without rendering any:
+    the total that progress reports. 1 where that cannot be told (reading the file reports why)."""
+    try:
+        kind = content_kind(source.data) if source.data else None
+        if kind == "pdf":
+            import pypdfium2 as pdfium
+
+            document = pdfium.PdfDocument(source.data)
+            try:
+                return max(1, len(document))
+            finally:
+                document.close()
+        if kind == "ofd":
+            archive = zipfile.ZipFile(io.BytesIO(source.data))
+            root = SafeET.fromstring(archive.read("OFD.xml"))
+            doc_root = root.find(".//ofd:DocRoot", _OFD_NS)
+            if doc_root is None or not doc_root.text:
+                return 1
+            document = SafeET.fromstring(archive.read(doc_root.text.strip().lstrip("/")))
+            return max(1, len(document.findall(".//ofd:Pages/ofd:Page", _OFD_NS)))
+        if kind in DOCUMENT_KINDS:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+                return max(1, int(getattr(Image.open(io.BytesIO(source.data)), "n_frames", 1)))
+    except Exception:  # noqa: BLE001 - hostile bytes: reading the file reports them
+        return 1
+    return 1
+
+
 def _page_code(exc: BaseException) -> ErrorCode:
     return ErrorCode.decoder_failed if isinstance(exc, MemoryError) else ErrorCode.corrupt_page
 
