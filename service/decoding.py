@@ -78,7 +78,9 @@ def open_reader(settings: Settings) -> DecoderProcess | InProcessReader:
     if multiprocessing.current_process().daemon:  # a daemonic worker may not start processes
         log.warning("decoding in process: this is a daemonic process, which cannot start a decoder child")
         return InProcessReader(settings)
-    key = settings.model_dump_json()
+    # a child decodes the same under any data directory, store or engine: those do not part the pool
+    # (a worker checking into many data directories would otherwise keep two idle children for each)
+    key = settings.model_dump_json(exclude=_NOT_DECODING)
     with _POOL_LOCK:
         idle = _POOL.get(key)
         if idle:
@@ -87,6 +89,7 @@ def open_reader(settings: Settings) -> DecoderProcess | InProcessReader:
 
 
 _POOL: dict[str, list[DecoderProcess]] = {}
+_NOT_DECODING = {"data_dir", "database_url", "ocr_engine", "default_programme"}
 _POOL_LOCK = threading.Lock()
 _POOL_SIZE = 2  # idle children kept per settings
 _POOL_MAX_RSS_MB = 400  # a child that decoded something huge keeps its memory: it is stopped, not kept
