@@ -220,3 +220,15 @@ def test_page_count_is_known_before_any_page_is_rendered(tmp_path: Path, setting
     with open_reader(settings) as reader:
         assert [reader.page_count(f) for f in files] == rendered
         assert reader.page_count(SourceFile(name="x.pdf", data=b"%PDF-1.4 garbage")) == 1
+
+
+def test_a_decoder_child_serves_checks_into_other_data_directories(tmp_path: Path, settings: Settings) -> None:
+    from service.decoding import open_reader
+
+    Image.new("RGB", (50, 30)).save(tmp_path / "scan.png")
+    files, _ = collect_files([tmp_path / "scan.png"], settings)
+    with open_reader(settings) as first:
+        assert first.page_count(files[0]) == 1
+    # the data directory is no decoding setting: the idle child is handed back, none is started
+    with open_reader(settings.model_copy(update={"data_dir": tmp_path / "elsewhere"})) as second:
+        assert second is first
