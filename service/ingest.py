@@ -515,6 +515,10 @@ def _pdf_pages(source: SourceFile, settings: Settings, start: int, pages_before:
                     layer = read_text_layer(plumber_pages[index])
                 except Exception as exc:  # noqa: BLE001 - a broken content stream: fall back to OCR
                     layer = TextLayer(lines=[], problem=f"text layer not readable: {_why(exc)}")
+                finally:
+                    # pdfplumber keeps every page's parsed objects until the file is closed: a
+                    # 600-page PDF held ~1.2 GB in the decoder child (bench/speed.py --memory)
+                    plumber_pages[index].close()
             elif text_error:
                 layer = TextLayer(lines=[], problem=text_error)
             raw = RawPage(file=source.name, file_page=index + 1, kind="pdf", width=float(width), height=float(height),
