@@ -24,6 +24,7 @@ import argparse
 import logging
 import os
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -45,7 +46,10 @@ STATUS_MARK = {
     Status.needs_review: "? 需复核",
     Status.not_applicable: "- 不适用",
 }
-STAGE_LABELS = {"reading": "正在读取"}
+# what each stage of a check counts, for the progress lines: (label, unit)
+STAGE_LABELS = {"ingest": ("收集文件", "个文件"), "reading": ("读取页面", "页"), "classify": ("分类", "页"),
+                "extract": ("提取字段", "份材料"), "forensics": ("文件核验", "个文件"), "seals": ("印章核对", "枚印章"),
+                "evaluate": ("检查清单", "步")}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -124,14 +128,26 @@ def _output_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _progress(quiet: bool):  # type: ignore[no-untyped-def]
-    if quiet or not sys.stderr.isatty():
+    """Progress on standard error: one line redrawn in place on a terminal; otherwise plain lines
+    (each stage's start and end, and at most one every two seconds between)."""
+    if quiet:
         return None
-    from rich.console import Console
-
-    console = Console(stderr=True)
+    terminal = sys.stderr.isatty()
+    last: dict[str, float] = {}
 
     def show(stage: str, done: int, total: int) -> None:
-        console.print(f"[dim]{STAGE_LABELS.get(stage, stage)}第 {done} 页…[/dim]", end="\r")
+        label, unit = STAGE_LABELS.get(stage, (stage, ""))
+        line = f"{label}：{done}/{total} {unit}" if total else f"{label}：{done} {unit}"
+        if terminal:
+            sys.stderr.write(f"\r\033[K{line}")
+            if stage == "evaluate" and done == total:
+                sys.stderr.write("\r\033[K")
+            sys.stderr.flush()
+            return
+        now = time.monotonic()
+        if stage not in last or done >= total or now - last[stage] >= 2.0:
+            last[stage] = now
+            print(line, file=sys.stderr, flush=True)
 
     return show
 

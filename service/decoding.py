@@ -29,7 +29,7 @@ import numpy as np
 from models.domain import ReportError
 from models.enums import ErrorCode
 from service.forensics import FileForensics, analyse_file
-from service.ingest import RawPage, SourceFile, iter_pages
+from service.ingest import RawPage, SourceFile, iter_pages, page_count
 from service.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -54,6 +54,9 @@ class InProcessReader:
     def forensics(self, source: SourceFile) -> FileForensics:
         return analyse_file(source.name, source.data)
 
+    def page_count(self, source: SourceFile) -> int:
+        return page_count(source)
+
     def close(self) -> None:
         pass
 
@@ -75,7 +78,9 @@ def open_reader(settings: Settings) -> DecoderProcess | InProcessReader:
     if multiprocessing.current_process().daemon:  # a daemonic worker may not start processes
         log.warning("decoding in process: this is a daemonic process, which cannot start a decoder child")
         return InProcessReader(settings)
-    key = settings.model_dump_json()
+    # a child decodes the same under any data directory, store or engine: those do not part the pool
+    # (a worker checking into many data directories would otherwise keep two idle children for each)
+    key = settings.model_dump_json(exclude=_NOT_DECODING)
     with _POOL_LOCK:
         idle = _POOL.get(key)
         if idle:
@@ -84,6 +89,7 @@ def open_reader(settings: Settings) -> DecoderProcess | InProcessReader:
 
 
 _POOL: dict[str, list[DecoderProcess]] = {}
+_NOT_DECODING = {"data_dir", "database_url", "ocr_engine", "default_programme"}
 _POOL_LOCK = threading.Lock()
 _POOL_SIZE = 2  # idle children kept per settings
 _POOL_MAX_RSS_MB = 400  # a child that decoded something huge keeps its memory: it is stopped, not kept
@@ -233,22 +239,33 @@ class DecoderProcess:
                 expected += 1
                 break
 
-    def forensics(self, source: SourceFile) -> FileForensics:
-        """The file's forensic checks, or an empty result (with the problem) when the child fails."""
+    def _ask(self, op: str, source: SourceFile) -> tuple[Any, str | None]:
+        """One answer of the child about ``source`` (``op`` forensics or count), or why there is none."""
         try:
-            self._start().send(("forensics", source, {}))
+            self._start().send((op, source, {}))
         except (OSError, ValueError):
             self._kill()
-            self._start().send(("forensics", source, {}))
+            self._start().send((op, source, {}))
         item, failure = self._receive(self.settings.page_timeout_s)
         if failure is None:
-            done, _ = self._receive(self.settings.page_timeout_s)
-            if done == _DONE and isinstance(item, FileForensics):
-                return item
+            done, failure = self._receive(self.settings.page_timeout_s)
+            if done == _DONE:
+                return item, None
         self._kill()
-        out = FileForensics(source.name)
+        return None, failure or "no answer"
+
+    def forensics(self, source: SourceFile) -> FileForensics:
+        """The file's forensic checks, or an empty result (with the problem) when the child fails."""
+        item, failure = self._ask("forensics", source)
+        if isinstance(item, FileForensics):
+            return item
         log.warning("forensics of %s failed: %s", source.name, failure)
-        return out
+        return FileForensics(source.name)
+
+    def page_count(self, source: SourceFile) -> int:
+        """The file's page count before any page is rendered (1 when the child cannot tell)."""
+        item, _ = self._ask("count", source)
+        return item if isinstance(item, int) else 1
 
 
 def _code(failure: str) -> ErrorCode:
@@ -298,6 +315,8 @@ def _serve(conn: Connection, settings: Settings) -> None:
                     conn.send(_pack(item))
                     if conn.recv() != _NEXT:
                         return
+            elif op == "count":
+                conn.send(page_count(source))
             else:
                 conn.send(analyse_file(source.name, source.data))
         except MemoryError:

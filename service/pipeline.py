@@ -267,6 +267,7 @@ def read_dossier(paths: list[Path], options: CheckOptions, settings: Settings, *
 
     with stages.run("ingest"):
         files, errors = collect_files(paths, settings)
+    stages.report("ingest", len(files), len(files))
     flags: list[RiskFlag] = []
     pages: list[_Page] = []
     seals: list[Seal] = []
@@ -276,6 +277,10 @@ def read_dossier(paths: list[Path], options: CheckOptions, settings: Settings, *
     number = 0
     forensics: list[FileForensics] = []
     with open_reader(settings) as reader:
+        # every file's page count first (from its page table, nothing rendered), so progress has a total
+        with stages.run("ingest"):
+            total = sum(reader.page_count(source) for source in files)
+        stages.report("reading", 0, total)
         for source in files:
             # each file is checked against the page limits on its own, from its page count, so one
             # oversized file is refused whole and the files after it are still read
@@ -292,7 +297,6 @@ def read_dossier(paths: list[Path], options: CheckOptions, settings: Settings, *
                             PageText(page=number, width=0, height=0), None, 1.0))
                     continue
                 number += 1
-                stages.report("reading", number, 0)
                 with stages.run("text"):
                     page = _read_text(raw, number, get, cache, settings, errors, flags)
                 raw.image = None
@@ -311,6 +315,7 @@ def read_dossier(paths: list[Path], options: CheckOptions, settings: Settings, *
                             images[number] = _preview(page.image)
                     page.image = None
                 pages.append(page)
+                stages.report("reading", number, max(total, number))
             if number >= first_page:
                 with stages.run("forensics"):
                     checked = reader.forensics(source)
@@ -321,15 +326,19 @@ def read_dossier(paths: list[Path], options: CheckOptions, settings: Settings, *
 
     with stages.run("classify"):
         groups, classes = _classify(pages)
+    stages.report("classify", len(pages), len(pages))
     with stages.run("extract"):
-        documents = _extract(pages, groups, classes, findings, flags, errors, sets)
+        documents = _extract(pages, groups, classes, findings, flags, errors, sets,
+                             lambda done: stages.report("extract", done, len(groups)))
     with stages.run("forensics"):
         flags += forensic_flags(forensics, {p.info.page: p.info.document_type for p in pages}, findings)
+    stages.report("forensics", len(files), len(files))
     with stages.run("seals"):
         applicant = analysis.identify_applicant(documents, options.applicant)
         seals = confirm_names(seals, rims, documents, [p.text for p in pages], applicant, get, cache)
         rims.clear()
         findings.extend(licence_authority_from_seals(documents, seals))
+    stages.report("seals", len(seals), len(seals))
     for error in errors:
         stage = "extract" if error.code == ErrorCode.extractor_failed else "text"
         stages.mark(stage, "partial", f"{error.file or ''} {error.code}")
@@ -355,9 +364,10 @@ def _classify(pages: list[_Page]) -> tuple[list[list[int]], dict[int, PageClass]
 
 
 def _extract(pages: list[_Page], groups: list[list[int]], classes: dict[int, PageClass], findings: list[Finding],
-             flags: list[RiskFlag], errors: list[ReportError], sets: list[str]) -> list[Document]:
+             flags: list[RiskFlag], errors: list[ReportError], sets: list[str],
+             done: Callable[[int], None] = lambda n: None) -> list[Document]:
     """Page findings on every page; each document's fields from its pages (with the programme's
-    own extractor ``sets`` on top of the generic ones)."""
+    own extractor ``sets`` on top of the generic ones); ``done`` is told how many documents are."""
     by_number = {p.info.page: p for p in pages}
     for p in pages:
         for name, fn in registry.PAGE_EXTRACTORS:
@@ -391,6 +401,7 @@ def _extract(pages: list[_Page], groups: list[list[int]], classes: dict[int, Pag
                                                 ("resembles", page_class.resembles.value if page_class.resembles else None),
                                                 ("why_other", page_class.reason)) if v})
         documents.append(doc)
+        done(len(documents))
     return documents
 
 
@@ -520,7 +531,11 @@ def check_dossier(paths: list[Path], options: CheckOptions, settings: Settings, 
         raise rulepacks.RulePackError(str(exc)) from exc
     reading = read_dossier(paths, options, settings, engine=engine, progress=progress)
     stages = list(reading.stages)
+    if progress:
+        progress("evaluate", 0, 1)
     report = evaluate(reading.evidence, options, stages=stages)
+    if progress:
+        progress("evaluate", 1, 1)
     return CheckOutcome(report=report, page_images=reading.page_images, evidence=reading.evidence,
                         files=reading.files, stages=stages)
 

@@ -30,6 +30,9 @@ Box = tuple[int, int, int, int]  # x0, y0, x1, y1 in image pixels
 SealBoxes = Callable[[np.ndarray], list[Box]]
 
 ORIENT_MAX_SIDE = 1280
+# the recogniser's confidence on every one of a page's longest lines read as they lie, above which the
+# page is taken to be upright without reading it upside down too
+UPRIGHT_CONFIDENCE = 0.9
 
 
 @dataclass
@@ -116,14 +119,13 @@ def detect_orientation(image: np.ndarray, engine: OcrEngine) -> tuple[int, float
     longest = sorted(long_quads, key=lambda qs: -max(qs[1]))[:6]
     scores = {}
     for turn in candidates:
-        total = 0.0
-        for quad, _ in longest:
-            crop = rotate_right_angle(_crop(small, quad), turn)
-            if crop.size == 0:
-                continue
-            _, score = engine.recognize(crop)
-            total += score
-        scores[turn] = total
+        read = [engine.recognize(crop) for crop in (rotate_right_angle(_crop(small, q), turn) for q, _ in longest)
+                if crop.size]
+        scores[turn] = sum(score for _, score in read)
+        # lines read this surely are the right way up (upside-down print reads well below this):
+        # the other turn need not be tried
+        if turn == 0 and read and min(score for _, score in read) >= UPRIGHT_CONFIDENCE:
+            break
     rotation = max(scores, key=lambda t: scores[t])
     # skew: median angle of the long boxes, measured after the turn
     turned = rotate_right_angle(small, rotation) if rotation else small

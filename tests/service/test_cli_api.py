@@ -157,3 +157,21 @@ def test_a_recheck_under_another_programme_reads_what_that_programme_asks_for(
     assert "applicant_kind" in form["fields"] and again["spending"] is None
     kind = next(r for r in again["checklist"] if r["item_id"] == "scope.applicant_kind")
     assert kind["status"] != "needs_review" or "申报类别" in kind["reason"]
+
+
+def test_progress_carries_totals_and_shows_as_plain_lines_off_a_terminal(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from service.pipeline import CheckOptions, check_dossier
+
+    seen: list[tuple[str, int, int]] = []
+    check_dossier([EINVOICE, CONTRACT], CheckOptions(previews=False), Settings(),
+                  progress=lambda stage, done, total: seen.append((stage, done, total)))
+    reading = [(done, total) for stage, done, total in seen if stage == "reading"]
+    # the page total is known before the first page is read, and every page is counted
+    assert reading[0] == (0, 3) and reading[-1] == (3, 3)
+    assert {stage for stage, _, _ in seen} >= {"ingest", "reading", "classify", "extract", "seals", "evaluate"}
+    assert all(total > 0 and done <= total for stage, done, total in seen if stage != "seals")
+    capsys.readouterr()
+    assert main(["check", str(EINVOICE), "--format", "json", "-o", str(tmp_path / "r.json")]) == 0
+    err = capsys.readouterr().err  # not a terminal here: plain lines
+    assert "读取页面：1/1 页" in err.splitlines() and "\r" not in err

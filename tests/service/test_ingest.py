@@ -202,3 +202,33 @@ def test_a_scan_with_a_few_words_of_text_is_ocrd() -> None:
     assert not TextLayer(lines=[], chars=5, image_coverage=0.95).usable
     assert TextLayer(lines=[], chars=5, image_coverage=0.0).usable
     assert TextLayer(lines=[], chars=500, image_coverage=0.95).usable
+
+
+def test_page_count_is_known_before_any_page_is_rendered(tmp_path: Path, settings: Settings) -> None:
+    from service.decoding import open_reader
+    from service.ingest import SourceFile, page_count
+
+    frames = [Image.new("RGB", (50, 30), c) for c in ((255, 0, 0), (0, 255, 0), (0, 0, 255))]
+    tiff = tmp_path / "scan.tiff"
+    frames[0].save(tiff, save_all=True, append_images=frames[1:])
+    dossier = Path(__file__).resolve().parents[2] / "samples" / "jinan" / "dossier"
+    contract = dossier / "03_云服务合同.pdf"
+    files, _ = collect_files([tiff, contract, _ofd(tmp_path)], settings)
+    rendered = [sum(isinstance(p, RawPage) for p in iter_pages(f, settings)) for f in files]
+    assert [page_count(f) for f in files] == rendered and rendered[0] == 3 and rendered[1] > 1
+    # through the isolated decoder too; a file that is no document counts as one page (its error)
+    with open_reader(settings) as reader:
+        assert [reader.page_count(f) for f in files] == rendered
+        assert reader.page_count(SourceFile(name="x.pdf", data=b"%PDF-1.4 garbage")) == 1
+
+
+def test_a_decoder_child_serves_checks_into_other_data_directories(tmp_path: Path, settings: Settings) -> None:
+    from service.decoding import open_reader
+
+    Image.new("RGB", (50, 30)).save(tmp_path / "scan.png")
+    files, _ = collect_files([tmp_path / "scan.png"], settings)
+    with open_reader(settings) as first:
+        assert first.page_count(files[0]) == 1
+    # the data directory is no decoding setting: the idle child is handed back, none is started
+    with open_reader(settings.model_copy(update={"data_dir": tmp_path / "elsewhere"})) as second:
+        assert second is first

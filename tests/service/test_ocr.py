@@ -155,3 +155,45 @@ def test_a_full_check_makes_no_network_connection(tmp_path: Path) -> None:
         assert inet == [], inet
     # ONNX Runtime telemetry would leave a device id under $HOME
     assert not list((tmp_path / "home").rglob("*")) if (tmp_path / "home").exists() else True
+
+
+class _SureEngine(FakeEngine):
+    """Long horizontal lines everywhere, read with the given confidence whichever way up."""
+
+    def __init__(self, confidence: float) -> None:
+        super().__init__()
+        self.confidence = confidence
+        self.recognized = 0
+
+    def detect(self, image: np.ndarray) -> list[tuple[float, float]]:  # type: ignore[override]
+        return [[(10.0, 10.0 + 30 * i), (300.0, 10.0 + 30 * i), (300.0, 30.0 + 30 * i), (10.0, 30.0 + 30 * i)]
+                for i in range(8)]  # type: ignore[return-value]
+
+    def recognize(self, crop: np.ndarray) -> tuple[str, float]:
+        self.recognized += 1
+        return "文字", self.confidence
+
+
+@pytest.mark.parametrize(("confidence", "calls"), [(0.97, 6), (0.6, 12)])
+def test_a_page_read_surely_as_it_lies_is_not_read_upside_down_too(confidence: float, calls: int) -> None:
+    from service.ocr.reader import detect_orientation
+
+    engine = _SureEngine(confidence)
+    rotation, _ = detect_orientation(np.full((400, 400, 3), 255, np.uint8), engine)
+    # six longest lines as they lie; upside down too only when they were not read surely
+    assert rotation == 0 and engine.recognized == calls
+
+
+def test_the_ocr_backend_is_chosen_by_name_and_names_the_cache_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    from service.ocr.engine import EngineUnavailable, RapidOcrEngine
+
+    onnx = RapidOcrEngine(backend="onnxruntime")  # models load on first use: nothing heavy here
+    assert onnx.backend == "onnxruntime" and "openvino" not in onnx.id
+    pytest.importorskip("openvino")
+    vino = RapidOcrEngine(backend="openvino")
+    assert vino.id != onnx.id and vino.id.endswith("-openvino")
+    monkeypatch.setenv("EVIDENCE_OCR_BACKEND", "onnxruntime")
+    assert RapidOcrEngine().id == onnx.id
+    monkeypatch.setenv("EVIDENCE_OCR_BACKEND", "tensorflow")
+    with pytest.raises(EngineUnavailable, match="EVIDENCE_OCR_BACKEND"):
+        RapidOcrEngine()
