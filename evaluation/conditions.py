@@ -20,7 +20,7 @@ Outcome = tuple[Status, list[int], list[str], str]  # status, pages, evidence fi
 Condition = Callable[[Dossier, dict[str, Any]], Outcome]
 
 
-def _pages(docs: list[Document]) -> list[int]:
+def pages_of(docs: list[Document]) -> list[int]:
     return sorted({p for d in docs for p in d.pages})
 
 
@@ -107,7 +107,7 @@ class Counted:
 
 
 def _doc_words(doc: Document, why: str) -> str:
-    return f"第 {_page_list(doc.pages)} 页{TYPE_NAMES[doc.document_type]}" + (f"（{why}）" if why else "")
+    return f"第 {page_list(doc.pages)} 页{TYPE_NAMES[doc.document_type]}" + (f"（{why}）" if why else "")
 
 
 def count_documents(dossier: Dossier, docs: list[Document], owners: list[str] | None = None) -> Counted:
@@ -152,13 +152,13 @@ def document_present(dossier: Dossier, params: dict[str, Any]) -> Outcome:
         counted = [d for d, _ in tally.counted]
         if not tally.others and not tally.unread:
             whys = [why for _, why in tally.counted if why]
-            return Status.met, _pages(counted), [], f"见第 {_page_list(_pages(counted))} 页" + (f"（{'；'.join(whys)}）" if whys else "")
-        return Status.met, _pages(counted), [], tally.reason()
+            return Status.met, pages_of(counted), [], f"见第 {page_list(pages_of(counted))} 页" + (f"（{'；'.join(whys)}）" if whys else "")
+        return Status.met, pages_of(counted), [], tally.reason()
     absent = params.get("absent_reason", "材料中未发现该项材料")
     if tally.unread:
-        return Status.needs_review, _pages([d for d, _ in tally.unread]), [], f"{tally.reason()}，请人工核对"
+        return Status.needs_review, pages_of([d for d, _ in tally.unread]), [], f"{tally.reason()}，请人工核对"
     if tally.others:
-        return (Status(params.get("absent_status", "missing")), _pages([d for d, _ in tally.others]), [],
+        return (Status(params.get("absent_status", "missing")), pages_of([d for d, _ in tally.others]), [],
                 f"{absent}。{tally.reason()}")
     return Status(params.get("absent_status", "missing")), [], [], absent
 
@@ -235,7 +235,7 @@ def spending(dossier: Dossier, params: dict[str, Any]) -> Outcome:
     counted = [r for r in s.invoices if r.status == "counted"]
     review = [r for r in s.invoices if r.status == "needs_review"]
     # an invoice whose amount is in doubt is named, so no one reads the total as the whole story
-    held = "；".join(f"第 {_page_list(r.pages)} 页发票{r.reason}" for r in review)
+    held = "；".join(f"第 {page_list(r.pages)} 页发票{r.reason}" for r in review)
     if counted:
         pages = sorted({p for r in counted for p in r.pages})
         note = f"；另有 {len(review)} 张发票金额待人工复核、未计入（{held}）" if review else ""
@@ -245,8 +245,8 @@ def spending(dossier: Dossier, params: dict[str, Any]) -> Outcome:
     if review:
         pages = sorted({p for r in review for p in r.pages})
         return Status.needs_review, pages, [], f"没有金额无疑义的 {s.since} 以后的上云发票，{held}"
-    reasons = "；".join(f"第 {_page_list(r.pages)} 页：{r.reason}" for r in s.invoices)
-    return Status.failed, _pages(invoices), [], f"没有可计入的 {s.since} 以后的上云支出（{reasons}）"
+    reasons = "；".join(f"第 {page_list(r.pages)} 页：{r.reason}" for r in s.invoices)
+    return Status.failed, pages_of(invoices), [], f"没有可计入的 {s.since} 以后的上云支出（{reasons}）"
 
 
 def _deployment_model(dossier: Dossier) -> tuple[str | None, list[int]]:
@@ -267,10 +267,10 @@ def cloud_form(dossier: Dossier, params: dict[str, Any]) -> Outcome:
     if model and allowed and model not in allowed:
         return Status.failed, pages, [], f"申请表填写的部署模型为 {model}，{star} 星级只允许 {'/'.join(allowed)}"
     if "private" not in allowed and private and not public:
-        return Status.failed, _pages(private), [], "使用截图显示的是私有云或本地机房，不是公有云服务"
+        return Status.failed, pages_of(private), [], "使用截图显示的是私有云或本地机房，不是公有云服务"
     if public or model in allowed:
         why = f"部署模型 {model}" if model else "公有云控制台截图"
-        return Status.met, sorted(set(pages + _pages(public))), [], f"{why}，符合 {star} 星级要求"
+        return Status.met, sorted(set(pages + pages_of(public))), [], f"{why}，符合 {star} 星级要求"
     return Status.needs_review, pages, [], "未能判断上云形式，请人工核对"
 
 
@@ -285,11 +285,11 @@ def contracts_and_invoices(dossier: Dossier, params: dict[str, Any]) -> Outcome:
                      contracts.unread + invoices.unread).reason()
     if own_contracts and own_invoices:
         summary = f"申报企业的合同 {len(own_contracts)} 份、发票 {len(own_invoices)} 张"
-        return Status.met, _pages(own_contracts + own_invoices), [], f"{summary}。{detail}"
+        return Status.met, pages_of(own_contracts + own_invoices), [], f"{summary}。{detail}"
     if not dossier.of_type(DocumentType.contract, DocumentType.vat_invoice):
         return Status.missing, [], [], "未发现上云投入的合同和发票"
     lacking = "、".join(what for what, own in (("合同", own_contracts), ("发票", own_invoices)) if not own)
-    shown = _pages(own_contracts + own_invoices + [d for d, _ in contracts.others + contracts.unread
+    shown = pages_of(own_contracts + own_invoices + [d for d, _ in contracts.others + contracts.unread
                                                      + invoices.others + invoices.unread])
     unread = [d for tally, own in ((contracts, own_contracts), (invoices, own_invoices)) if not own
               for d, _ in tally.unread]
@@ -307,15 +307,15 @@ def deployment_statement(dossier: Dossier, params: dict[str, Any]) -> Outcome:
     if not contracts:
         return Status.not_applicable, [], [], "无合同"
     if not lacking:
-        return Status.not_applicable, _pages(contracts), [], "合同均已明确体现“云服务”等字样，无需部署说明"
+        return Status.not_applicable, pages_of(contracts), [], "合同均已明确体现“云服务”等字样，无需部署说明"
     statements = dossier.of_type(DocumentType.deployment_statement)
-    where = _page_list(_pages(lacking))
+    where = page_list(pages_of(lacking))
     if not statements:
-        return Status.failed, _pages(lacking), [], f"第 {where} 页的合同未体现“云服务”“云产品”等字样，且未提供双方共同盖章的云端部署/应用说明"
+        return Status.failed, pages_of(lacking), [], f"第 {where} 页的合同未体现“云服务”“云产品”等字样，且未提供双方共同盖章的云端部署/应用说明"
     sealed = [s for s in statements if len(dossier.seals_on(s.pages)) >= 2]
     if sealed:
-        return Status.met, _pages(sealed), [], f"已提供云端部署/应用说明（第 {_page_list(_pages(sealed))} 页），有两枚以上印章"
-    return Status.failed, _pages(statements), [], "云端部署/应用说明未见申报企业与云服务商双方盖章"
+        return Status.met, pages_of(sealed), [], f"已提供云端部署/应用说明（第 {page_list(pages_of(sealed))} 页），有两枚以上印章"
+    return Status.failed, pages_of(statements), [], "云端部署/应用说明未见申报企业与云服务商双方盖章"
 
 
 def private_cloud_documents(dossier: Dossier, params: dict[str, Any]) -> Outcome:
@@ -335,7 +335,7 @@ def _mention(dossier: Dossier, params: dict[str, Any], absent: Status) -> Outcom
     form_pages = {p for d in dossier.of_type(DocumentType.application_form) for p in d.pages}
     hits = [p.page for p in dossier.pages if p.page not in form_pages and any(ph in compact(p.text) for ph in phrases)]
     if hits:
-        return Status.met, hits, [], f"见第 {_page_list(hits)} 页"
+        return Status.met, hits, [], f"见第 {page_list(hits)} 页"
     reason = "未提供（该项为可选材料）" if absent == Status.not_applicable else "材料中未发现该项材料"
     return absent, [], [], reason
 
@@ -344,7 +344,7 @@ def form_matches_license(dossier: Dossier, params: dict[str, Any]) -> Outcome:
     forms = dossier.of_type(DocumentType.application_form)
     lic = applicant_licence(dossier)
     if not forms or lic is None:
-        return Status.missing, _pages(forms + ([lic] if lic else [])), [], "缺少申请表或营业执照，无法比对"
+        return Status.missing, pages_of(forms + ([lic] if lic else [])), [], "缺少申请表或营业执照，无法比对"
     form = forms[0]
     problems, compared = [], []
     for key, label in (("company_name", "企业名称"), ("credit_code", "统一社会信用代码")):
@@ -373,13 +373,13 @@ def pledge_sealed(dossier: Dossier, params: dict[str, Any]) -> Outcome:
     forms = dossier.of_type(DocumentType.application_form)
     if not forms:
         return Status.missing, [], [], "未发现申请表"
-    pledge_pages = [p.page for p in dossier.pages if p.page in _pages(forms) and _is_pledge(compact(p.text))]
+    pledge_pages = [p.page for p in dossier.pages if p.page in pages_of(forms) and _is_pledge(compact(p.text))]
     if not pledge_pages:
-        return Status.needs_review, _pages(forms), [], "未找到真实性承诺栏，请人工核对"
+        return Status.needs_review, pages_of(forms), [], "未找到真实性承诺栏，请人工核对"
     seals = dossier.seals_on(pledge_pages)
     if seals:
-        return Status.met, pledge_pages, [s.id for s in seals], f"第 {_page_list(pledge_pages)} 页真实性承诺处有印章"
-    return Status.failed, pledge_pages, [], f"第 {_page_list(pledge_pages)} 页真实性承诺处未见公章"
+        return Status.met, pledge_pages, [s.id for s in seals], f"第 {page_list(pledge_pages)} 页真实性承诺处有印章"
+    return Status.failed, pledge_pages, [], f"第 {page_list(pledge_pages)} 页真实性承诺处未见公章"
 
 
 def annex_supported(dossier: Dossier, params: dict[str, Any]) -> Outcome:
@@ -390,7 +390,7 @@ def annex_supported(dossier: Dossier, params: dict[str, Any]) -> Outcome:
         return Status.missing, [], [], "未发现申请表附表"
     if not marked:
         found = "、".join(r.domain for r in proven.values())
-        return Status.needs_review, _pages(forms), [], f"未识别到附表中勾选的项目；材料可证明：{found or '无'}"
+        return Status.needs_review, pages_of(forms), [], f"未识别到附表中勾选的项目；材料可证明：{found or '无'}"
     # the effects rows (上云成效) describe outcomes the applicant claims; no product proves them
     effects = {r.domain.replace(" ", "") for r in dossier.annex if r.category == "上云成效"}
     marked_effects = [m["domain"] for m in marked if str(m["domain"]).replace(" ", "") in effects]
@@ -398,11 +398,11 @@ def annex_supported(dossier: Dossier, params: dict[str, Any]) -> Outcome:
                    if str(m["domain"]).replace(" ", "") not in proven and str(m["domain"]).replace(" ", "") not in effects]
     note = f"；成效类勾选项（{'、'.join(marked_effects)}）需结合上云效果说明人工判断" if marked_effects else ""
     if unsupported:
-        return Status.needs_review, _pages(forms), [], f"以下勾选项未找到佐证材料：{'、'.join(unsupported)}{note}"
+        return Status.needs_review, pages_of(forms), [], f"以下勾选项未找到佐证材料：{'、'.join(unsupported)}{note}"
     if marked_effects:
-        return Status.needs_review, _pages(forms), [], f"勾选的业务类各项均有佐证材料{note}"
-    return Status.met, _pages(forms), [], f"勾选的 {len(marked)} 项均有佐证材料"
+        return Status.needs_review, pages_of(forms), [], f"勾选的业务类各项均有佐证材料{note}"
+    return Status.met, pages_of(forms), [], f"勾选的 {len(marked)} 项均有佐证材料"
 
 
-def _page_list(pages: list[int]) -> str:
+def page_list(pages: list[int]) -> str:
     return "、".join(str(p) for p in pages)

@@ -24,6 +24,8 @@ from evaluation.conditions import (
     applicant_licence,
     count_documents,
     not_legal_person,
+    page_list,
+    pages_of,
 )
 from extractors.amounts import parse_amount
 from extractors.classify import TYPE_NAMES
@@ -43,30 +45,22 @@ def any_document_present(dossier: Dossier, params: dict[str, Any]) -> Outcome:
     tally = count_documents(dossier, dossier.of_type(*types), [owner] if isinstance(owner, str) else list(owner))
     docs = [d for d, _ in tally.counted]
     if docs:
-        found = "；".join(f"{TYPE_NAMES[d.document_type]}（第 {_page_list(d.pages)} 页）"
+        found = "；".join(f"{TYPE_NAMES[d.document_type]}（第 {page_list(d.pages)} 页）"
                          for d in docs)
         rest = [r for r in (tally.others, tally.unread) if r]
         if rest:
             found += "。" + Counted(others=tally.others, unread=tally.unread).reason()
-        return Status.met, _pages(docs), [], found
+        return Status.met, pages_of(docs), [], found
     absent = params.get("absent_reason", "材料中未发现所需证明文件")
     if tally.unread:
-        return Status.needs_review, _pages([d for d, _ in tally.unread]), [], f"{tally.reason()}，请人工核对"
+        return Status.needs_review, pages_of([d for d, _ in tally.unread]), [], f"{tally.reason()}，请人工核对"
     if tally.others:
-        return Status(params.get("absent_status", "missing")), _pages([d for d, _ in tally.others]), [], f"{absent}。{tally.reason()}"
+        return Status(params.get("absent_status", "missing")), pages_of([d for d, _ in tally.others]), [], f"{absent}。{tally.reason()}"
     return Status(params.get("absent_status", "missing")), [], [], absent
 
 
 # ---------------------------------------------------------------------------------------------
 # helpers
-
-
-def _pages(docs: list[Document]) -> list[int]:
-    return sorted({p for d in docs for p in d.pages})
-
-
-def _page_list(pages: list[int]) -> str:
-    return "、".join(str(p) for p in pages)
 
 
 def _field_page(doc: Document, name: str) -> int:
@@ -131,11 +125,11 @@ def applicant_kind(dossier: Dossier, params: dict[str, Any]) -> Outcome:
     """The applicant kind is known: from the form or the summary table, else declared."""
     kind = applicant_kind_of(dossier)
     if kind.source == "form":
-        return Status.met, kind.pages, kind.evidence, f"申报类别：{kind.label}（第 {_page_list(kind.pages)} 页申报表勾选）"
+        return Status.met, kind.pages, kind.evidence, f"申报类别：{kind.label}（第 {page_list(kind.pages)} 页申报表勾选）"
     if kind.source == "declared":
         return Status.met, [], [], f"申报类别：{kind.label}（申报企业声明）"
     why = f"声明的申报类别“{kind.label}”无法识别，应为 platform 或 application；" if kind.label else ""
-    return (Status.needs_review, _pages(dossier.of_type(DocumentType.application_form)), [],
+    return (Status.needs_review, pages_of(dossier.of_type(DocumentType.application_form)), [],
             f"{why}未能从申报表识别申报类别（云平台服务商或云应用服务商），请人工核对，"
             "或用 --declare applicant_kind=platform|application 声明")
 
@@ -186,13 +180,13 @@ def registered_or_represented(dossier: Dossier, params: dict[str, Any]) -> Outco
                           if _group_of(d.value("company_name"), name)]
         authorisations = [d for d in contracts if d.facts.get("agreement_kind") == "authorisation"
                           and (not d.value("grantee") or same_party(d.value("grantee"), name))]
-        pages = sorted(set(lic_pages + _pages(group_licences) + _pages(authorisations)))
+        pages = sorted(set(lic_pages + pages_of(group_licences) + pages_of(authorisations)))
         lacking = [what for what, docs in (("集团公司的相关业务经营许可证", group_licences),
                                            ("集团公司授权在本市开展相关业务的授权书", authorisations)) if not docs]
         if not lacking:
             return (Status.met, pages, evidence,
-                    f"分支机构在{region}注册（{detail}），已提供集团公司许可证（第 {_page_list(_pages(group_licences))} 页）"
-                    f"和授权书（第 {_page_list(_pages(authorisations))} 页）")
+                    f"分支机构在{region}注册（{detail}），已提供集团公司许可证（第 {page_list(pages_of(group_licences))} 页）"
+                    f"和授权书（第 {page_list(pages_of(authorisations))} 页）")
         return (Status.failed, pages, evidence,
                 f"营业执照显示为分支机构（{lic.value('entity_type') or name}），不是独立法人；"
                 f"基础电信运营商在郑分支机构须提供：{'、'.join(lacking)}（材料中未发现）")
@@ -206,14 +200,14 @@ def registered_or_represented(dossier: Dossier, params: dict[str, Any]) -> Outco
         if local:
             d, who = local[0]
             return (Status.met, sorted(set(lic_pages + d.pages)), evidence,
-                    f"营业执照显示在{region}外注册（{detail}）；第 {_page_list(d.pages)} 页协议约定由{region}企业 {who} 代理开展业务")
+                    f"营业执照显示在{region}外注册（{detail}）；第 {page_list(d.pages)} 页协议约定由{region}企业 {who} 代理开展业务")
         outside = [(d, who) for d, inside, who in judged if inside is False]
         if outside and len(outside) == len(judged):
             d, who = outside[0]
             return (Status.failed, sorted(set(lic_pages + d.pages)), evidence,
-                    f"营业执照显示在{region}外注册；第 {_page_list(d.pages)} 页协议的对方 {who} 也不在{region}注册")
-        return (Status.needs_review, sorted(set(lic_pages + _pages(agencies))), evidence,
-                f"营业执照显示在{region}外注册（{detail}）；第 {_page_list(_pages(agencies))} 页有合作/代理协议，"
+                    f"营业执照显示在{region}外注册；第 {page_list(d.pages)} 页协议的对方 {who} 也不在{region}注册")
+        return (Status.needs_review, sorted(set(lic_pages + pages_of(agencies))), evidence,
+                f"营业执照显示在{region}外注册（{detail}）；第 {page_list(pages_of(agencies))} 页有合作/代理协议，"
                 f"但未能确认对方是否在{region}注册，请人工核对")
     return Status.needs_review, lic.pages, evidence, "营业执照上的信用代码与住所均未能识别，请人工核对注册地"
 
@@ -223,7 +217,7 @@ def _kind_gate(dossier: Dossier, params: dict[str, Any]) -> tuple[Outcome | None
     kind = applicant_kind_of(dossier)
     applies_to = params.get("applies_to")
     if applies_to and kind.value and kind.value != applies_to:
-        src = "申报企业声明" if kind.source == "declared" else f"第 {_page_list(kind.pages)} 页"
+        src = "申报企业声明" if kind.source == "declared" else f"第 {page_list(kind.pages)} 页"
         return (Status.not_applicable, kind.pages, kind.evidence,
                 f"申报类别为{kind.label}（{src}），本项只适用于{KIND_TITLES.get(applies_to, applies_to)}"), kind
     return None, kind
@@ -251,7 +245,7 @@ def telecom_license_held(dossier: Dossier, params: dict[str, Any]) -> Outcome:
         holder = doc.value("company_name")
         valid_until = as_date(doc.value("valid_until"))
         types = [fv.value for fv in doc.list_fields.get("business_types", [])]
-        where = f"第 {_page_list(doc.pages)} 页许可证 {number}"
+        where = f"第 {page_list(doc.pages)} 页许可证 {number}"
         problems, doubts = [], []
         holder_ok = _holder_ok(holder, dossier)
         if holder_ok is False:
@@ -281,9 +275,9 @@ def telecom_license_held(dossier: Dossier, params: dict[str, Any]) -> Outcome:
         return (Status.met, doc.pages, doc.evidence("license_number", "company_name", "valid_until"),
                 f"{why}，申报截止日 {deadline.isoformat()} 有效{unknown_kind}")
     if unsure:
-        return (Status.needs_review, _pages(licences), evidence_of,
+        return (Status.needs_review, pages_of(licences), evidence_of,
                 "；".join(unsure + failures) + f"，请人工核对{unknown_kind}")
-    return Status.failed, _pages(licences), evidence_of, "；".join(failures) + unknown_kind
+    return Status.failed, pages_of(licences), evidence_of, "；".join(failures) + unknown_kind
 
 
 def software_certificate_held(dossier: Dossier, params: dict[str, Any]) -> Outcome:
@@ -305,9 +299,9 @@ def software_certificate_held(dossier: Dossier, params: dict[str, Any]) -> Outco
         name = doc.value("software_name") or doc.value("product_name") or ""
         if ok:
             return (Status.met, doc.pages, doc.evidence("certificate_number", "registration_number", "copyright_holder", "holder"),
-                    f"第 {_page_list(doc.pages)} 页{title}{('《' + name + '》') if name else ''}，权利人 {holder}{unknown_kind}")
-        (wrong if ok is False else unread).append(f"第 {_page_list(doc.pages)} 页{title}" + (f" 权利人“{holder}”" if holder else ""))
-    pages = _pages([d for d, _, _ in docs])
+                    f"第 {page_list(doc.pages)} 页{title}{('《' + name + '》') if name else ''}，权利人 {holder}{unknown_kind}")
+        (wrong if ok is False else unread).append(f"第 {page_list(doc.pages)} 页{title}" + (f" 权利人“{holder}”" if holder else ""))
+    pages = pages_of([d for d, _, _ in docs])
     if unread:
         return Status.needs_review, pages, [], f"{'、'.join(unread)}的权利人未能识别，请人工核对{unknown_kind}"
     return Status.failed, pages, [], f"{'、'.join(wrong)}不是申报企业“{dossier.applicant.name}”{unknown_kind}"
@@ -327,13 +321,13 @@ def submitted_by_deadline(dossier: Dossier, params: dict[str, Any]) -> Outcome:
         when = as_date(form.value("submission_date"))
         if when:
             pages, evidence = [_field_page(form, "submission_date")], form.evidence("submission_date")
-            source = f"第 {_page_list(pages)} 页申报表所署日期"
+            source = f"第 {page_list(pages)} 页申报表所署日期"
             break
     if when is None and dossier.declared.get("submission_date"):
         when = as_date(dossier.declared["submission_date"]) or parse_date(dossier.declared["submission_date"])
         source = "申报企业声明"
     if when is None:
-        return (Status.needs_review, _pages(dossier.of_type(DocumentType.application_form)), [],
+        return (Status.needs_review, pages_of(dossier.of_type(DocumentType.application_form)), [],
                 f"未能识别申报日期，请核对报送时间是否在 {deadline.isoformat()} 前（或 --declare submission_date=YYYY-MM-DD）")
     if when <= deadline:
         return Status.met, pages, evidence, f"申报日期 {when.isoformat()}（{source}），不晚于截止日 {deadline.isoformat()}"
@@ -347,7 +341,7 @@ def reviewer_confirms_mention(dossier: Dossier, params: dict[str, Any]) -> Outco
     hits = [p.page for p in dossier.pages if phrases and any(ph in compact(p.text) for ph in phrases)]
     reason = params.get("reason", "需人工复核")
     if hits:
-        return Status.needs_review, hits, [], f"{reason}（材料第 {_page_list(hits)} 页提及）"
+        return Status.needs_review, hits, [], f"{reason}（材料第 {page_list(hits)} 页提及）"
     return Status.needs_review, [], [], f"{reason}（材料中未见相关内容）"
 
 
@@ -369,14 +363,14 @@ def copyright_or_patent(dossier: Dossier, params: dict[str, Any]) -> Outcome:
             status = Status.met if ok else Status.needs_review
             tail = "" if ok else "，著作权人未能识别，请人工核对"
             return (status, doc.pages, doc.evidence("registration_number", "copyright_holder", "software_name"),
-                    f"第 {_page_list(doc.pages)} 页软件著作权登记证书 {number}《{name}》，著作权人 {holder or '未识别'}{tail}")
-        wrong.append(f"第 {_page_list(doc.pages)} 页软件著作权登记证书的著作权人“{holder}”不是申报企业")
+                    f"第 {page_list(doc.pages)} 页软件著作权登记证书 {number}《{name}》，著作权人 {holder or '未识别'}{tail}")
+        wrong.append(f"第 {page_list(doc.pages)} 页软件著作权登记证书的著作权人“{holder}”不是申报企业")
     phrases = [compact(p) for p in params.get("patent_phrases", ["专利证书"])]
     patents = [p.page for p in dossier.pages if any(ph in compact(p.text) for ph in phrases)]
     if patents:
-        return Status.met, patents, [], f"第 {_page_list(patents)} 页为专利证书，请核对专利权人与软件的对应关系"
+        return Status.met, patents, [], f"第 {page_list(patents)} 页为专利证书，请核对专利权人与软件的对应关系"
     if wrong:
-        return Status.failed, _pages(certs), [], "；".join(wrong)
+        return Status.failed, pages_of(certs), [], "；".join(wrong)
     return Status.missing, [], [], "未发现计算机软件著作权登记证书或软件专利证书"
 
 
@@ -391,7 +385,7 @@ def test_report_by_testing_body(dossier: Dossier, params: dict[str, Any]) -> Out
     for doc in reports:
         body = doc.value("testing_body")
         product = doc.value("product")
-        where = f"第 {_page_list(doc.pages)} 页测试报告 {doc.value('report_number') or ''}".rstrip()
+        where = f"第 {page_list(doc.pages)} 页测试报告 {doc.value('report_number') or ''}".rstrip()
         evidence = doc.evidence("testing_body", "product", "report_number")
         if not body:
             return Status.needs_review, doc.pages, evidence, f"{where}未能识别出具报告的测试机构，请人工核对"
@@ -471,7 +465,7 @@ def figure_of(dossier: Dossier, name: str) -> FigureValue | None:
                 same.append(other.fields[name].page)
         if declared and abs(declared[0] - value) > Decimal("1"):
             notes.append(f"申报企业声明为 {_show(*declared)}")
-        source = f"第 {page} 页" + (f"，第 {_page_list(same)} 页相同" if same else "")
+        source = f"第 {page} 页" + (f"，第 {page_list(same)} 页相同" if same else "")
         evidence = doc.evidence(name) + [e for d, _ in found[1:] for e in d.evidence(name)]
         return FigureValue(name, fig.title, value, _show(value, unit), [page, *same], evidence, source, "；".join(notes))
     if declared:

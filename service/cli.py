@@ -25,7 +25,7 @@ import logging
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from models.domain import Report
@@ -432,26 +432,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     settings = Settings()
     try:
-        if args.command == "check":
-            return _cmd_check(args, settings)
-        if args.command == "list":
-            return _cmd_list(args, settings)
-        if args.command == "recheck":
-            return _cmd_recheck(args, settings)
-        if args.command == "show":
-            return _cmd_show(args, settings)
-        if args.command == "extract":
-            return _cmd_extract(args, settings)
-        if args.command == "programmes":
-            return _cmd_programmes()
-        if args.command == "serve":
-            return _cmd_serve(args, settings)
-        if args.command == "worker":
-            return _cmd_worker(args, settings)
-        if args.command == "users":
-            return _cmd_users_add(args, settings)
-        if args.command == "audit":
-            return _cmd_audit_verify(settings)
+        commands: dict[str, Callable[[], int]] = {
+            "check": lambda: _cmd_check(args, settings),
+            "list": lambda: _cmd_list(args, settings),
+            "recheck": lambda: _cmd_recheck(args, settings),
+            "show": lambda: _cmd_show(args, settings),
+            "extract": lambda: _cmd_extract(args, settings),
+            "programmes": _cmd_programmes,
+            "serve": lambda: _cmd_serve(args, settings),
+            "worker": lambda: _cmd_worker(args, settings),
+            "users": lambda: _cmd_users_add(args, settings),
+            "audit": lambda: _cmd_audit_verify(settings),
+        }
+        return commands[args.command]()
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:  # the reader of our output went away (| head): nothing more to say
@@ -468,7 +461,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(f"evidence-check: internal error: {exc!r} (set EVIDENCE_DEBUG=1 for the traceback)", file=sys.stderr)
         return EXIT_INPUT
-    return EXIT_USAGE
 
 
 if __name__ == "__main__":
