@@ -35,7 +35,7 @@ from models.evidence import DossierEvidence  # noqa: E402
 from models.tables import DossierRow, ImageHashRow, InvoiceKeyRow, PageRow  # noqa: E402
 from service.settings import Settings  # noqa: E402
 from service.store import Store  # noqa: E402
-from service.store.index import _hash_row, cross_dossier_flags, image_hash, text_hash  # noqa: E402
+from service.store.index import IndexEntries, _hash_row, cross_dossier_flags, image_hash, text_hash  # noqa: E402
 
 PAGES, INVOICES, SEALS = 16, 4, 3
 
@@ -134,7 +134,8 @@ def main() -> None:
                 evidence, previews = new_dossier(rng, repeat, repeated_page)
                 with store.session() as session:
                     t = time.perf_counter()
-                    flags = cross_dossier_flags(session, "", Applicant(name="新企业"), evidence, previews)
+                    entries = IndexEntries("", Applicant(name="新企业"), evidence, previews)
+                    flags = cross_dossier_flags(session, entries, evidence)
                     times.append((time.perf_counter() - t) * 1000)
                 found += len(flags)
             print(f"{label}: {statistics.median(times):.1f} ms median, {max(times):.1f} ms max per lookup "

@@ -25,6 +25,7 @@ from service.pipeline import (
 )
 from service.settings import Settings
 from service.store import Store, new_dossier_id
+from service.store.index import IndexEntries
 
 
 @dataclass
@@ -45,10 +46,11 @@ def check(paths: list[Path], options: CheckOptions, settings: Settings, *, store
     if store is None or evidence is None:
         return Checked(report, outcome.page_images)
     dossier_id = dossier_id or new_dossier_id()
-    report = with_flags(report, _across(store, dossier_id, report, evidence, outcome.page_images, outcome.stages))
+    index = IndexEntries(dossier_id, report.applicant, evidence, outcome.page_images)
+    report = with_flags(report, _across(store, index, evidence, outcome.stages))
     store.save_check(evidence, report, files=[(f.name, f.data) for f in outcome.files], previews=outcome.page_images,
                      stages=outcome.stages, options=options.stored(), engine_version=engine_version(settings),
-                     dossier_id=dossier_id)
+                     dossier_id=dossier_id, index=index)
     return Checked(report, outcome.page_images, dossier_id)
 
 
@@ -64,15 +66,14 @@ def recheck(store: Store, dossier_id: str, *, programme: str | None = None, star
     stages: list[StageTiming] = []
     evidence = with_extractor_sets(evidence, rulepacks.load(options.programme or row.programme).extractors)
     report = evaluate(evidence, options, stages=stages)
-    report = with_flags(report, _across(store, dossier_id, report, evidence, images, stages))
-    store.save_evaluation(dossier_id, report, stages=stages, options=options.stored(), evidence=evidence,
-                          previews=images)
+    index = IndexEntries(dossier_id, report.applicant, evidence, images)
+    report = with_flags(report, _across(store, index, evidence, stages))
+    store.save_evaluation(dossier_id, report, stages=stages, options=options.stored(), index=index)
     return Checked(report, images, dossier_id)
 
 
-def _across(store: Store, dossier_id: str, report: Report, evidence: DossierEvidence, images: dict[int, bytes],
-            stages: list[StageTiming]) -> list[RiskFlag]:
+def _across(store: Store, index: IndexEntries, evidence: DossierEvidence, stages: list[StageTiming]) -> list[RiskFlag]:
     started = time.perf_counter()
-    flags = store.cross_dossier_flags(dossier_id, report.applicant, evidence, images)
+    flags = store.cross_dossier_flags(index, evidence)
     stages.append(StageTiming("cross_dossier", "ok", time.perf_counter() - started, f"{len(flags)} flags"))
     return flags

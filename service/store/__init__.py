@@ -19,7 +19,6 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine, select
 
 from models.domain import (
-    Applicant,
     CheckResult,
     Document,
     Finding,
@@ -48,7 +47,7 @@ from models.tables import (
 )
 from service.settings import Settings
 from service.store.blobs import BlobStore
-from service.store.index import cross_dossier_flags, replace_entries, text_hash
+from service.store.index import IndexEntries, cross_dossier_flags, replace_entries, text_hash
 from service.store.migrate import upgrade
 
 
@@ -132,7 +131,7 @@ class Store:
     def save_check(self, evidence: DossierEvidence, report: Report, *, files: Iterable[tuple[str, bytes]] = (),
                    previews: dict[int, bytes] | None = None, stages: Iterable[StageTiming] = (),
                    options: dict[str, Any] | None = None, engine_version: str = "",
-                   dossier_id: str | None = None) -> str:
+                   dossier_id: str | None = None, index: IndexEntries | None = None) -> str:
         """Store a checked dossier: its files, its evidence and its report. Returns its id."""
         dossier_id = dossier_id or new_dossier_id()
         now = datetime.now(UTC)
@@ -171,13 +170,13 @@ class Store:
             for i, error in enumerate(evidence.errors):
                 session.add(ReadErrorRow(dossier_id=dossier_id, position=i, code=str(error.code), data=_dump(error)))
             self._add_results(session, dossier_id, report, now, engine_version, stages, evidence)
-            replace_entries(session, dossier_id, report.applicant, evidence, previews)
+            replace_entries(session, index or IndexEntries(dossier_id, report.applicant, evidence, previews))
             session.commit()
         return dossier_id
 
     def save_evaluation(self, dossier_id: str, report: Report, *, stages: Iterable[StageTiming] = (),
                         options: dict[str, Any] | None = None, engine_version: str = "",
-                        evidence: DossierEvidence | None = None, previews: dict[int, bytes] | None = None) -> None:
+                        index: IndexEntries | None = None) -> None:
         """Store a re-evaluation of a stored dossier: its checklist, flags and report."""
         now = datetime.now(UTC)
         with self.session() as session:
@@ -191,8 +190,8 @@ class Store:
                 select(FlagRow).where(FlagRow.dossier_id == dossier_id, FlagRow.stage == "evidence"))}
             self._add_results(session, dossier_id, report, now, row.engine_version, stages, None,
                               skip_flags=evidence_flags)
-            if evidence is not None:  # the applicant may be another one now: its index entries follow
-                replace_entries(session, dossier_id, report.applicant, evidence, previews or {})
+            if index is not None:  # the applicant may be another one now: its index entries follow
+                replace_entries(session, index)
             session.commit()
 
     def _apply(self, row: DossierRow, report: Report, now: datetime, engine_version: str,
@@ -308,11 +307,10 @@ class Store:
             return list(session.exec(select(DossierFile).where(DossierFile.dossier_id == dossier_id)
                                      .order_by(DossierFile.position)))
 
-    def cross_dossier_flags(self, dossier_id: str | None, applicant: Applicant, evidence: DossierEvidence,
-                            previews: dict[int, bytes]) -> list[RiskFlag]:
+    def cross_dossier_flags(self, entries: IndexEntries, evidence: DossierEvidence) -> list[RiskFlag]:
         """What this dossier shares with other applicants' stored dossiers (see service.store.index)."""
         with self.session() as session:
-            return cross_dossier_flags(session, dossier_id or "", applicant, evidence, previews)
+            return cross_dossier_flags(session, entries, evidence)
 
     def count(self) -> int:
         with self.session() as session:

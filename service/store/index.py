@@ -95,11 +95,13 @@ def _hash_row(dossier_id: str, kind: str, page: int, hex_hash: str, who: Applica
                         text_sha256=text_sha256, applicant_key=applicant_key(who), applicant_name=who.name or "")
 
 
-class _Entries:
-    """What one dossier puts in the index."""
+class IndexEntries:
+    """What one dossier puts in the index: built once (its page images hashed once) for both the
+    lookups of a check and the rows it leaves."""
 
     def __init__(self, dossier_id: str, applicant: Applicant, evidence: DossierEvidence,
                  previews: dict[int, bytes]) -> None:
+        self.dossier_id, self.applicant = dossier_id, applicant
         self.invoices: list[InvoiceKeyRow] = []
         self.hashes: list[ImageHashRow] = []
         self.texts = {t.page: _text(t) for t in evidence.texts}
@@ -125,20 +127,18 @@ class _Entries:
                 self.hashes.append(_hash_row(dossier_id, "seal", seal.page, seal.fingerprint, applicant, ref=seal.id))
 
 
-def replace_entries(session: Session, dossier_id: str, applicant: Applicant, evidence: DossierEvidence,
-                    previews: dict[int, bytes]) -> None:
+def replace_entries(session: Session, entries: IndexEntries) -> None:
     """Put a dossier's evidence in the index, replacing what it had there before."""
-    entries = _Entries(dossier_id, applicant, evidence, previews)
+    dossier_id = entries.dossier_id
     for table in (InvoiceKeyRow, ImageHashRow):
         session.exec(delete(table).where(table.dossier_id == dossier_id))  # type: ignore[call-overload,attr-defined]
     session.add_all([*entries.invoices, *entries.hashes])
 
 
-def cross_dossier_flags(session: Session, dossier_id: str, applicant: Applicant, evidence: DossierEvidence,
-                        previews: dict[int, bytes]) -> list[RiskFlag]:
+def cross_dossier_flags(session: Session, entries: IndexEntries, evidence: DossierEvidence) -> list[RiskFlag]:
     """Flags for what this dossier shares with another applicant's dossiers stored before it."""
-    entries = _Entries(dossier_id, applicant, evidence, previews)
-    me = applicant_key(applicant)
+    dossier_id = entries.dossier_id
+    me = applicant_key(entries.applicant)
     row = session.get(DossierRow, dossier_id)
     since = row.created_at if row is not None else datetime.now(UTC)
 
@@ -198,7 +198,7 @@ def _nearest(row: ImageHashRow, candidates: list[ImageHashRow], kinds: tuple[str
 
 
 def _image_match(session: Session, row: ImageHashRow, candidates: list[ImageHashRow],  # type: ignore[no-untyped-def]
-                 entries: _Entries, foreign) -> RiskFlag | None:
+                 entries: IndexEntries, foreign) -> RiskFlag | None:
     if row.kind == "seal":
         seal = entries.seals[row.ref]
         mine = decode_mask(seal.mask)
