@@ -109,9 +109,9 @@ def queue_page(request: Request, store: StoreDep, account: PageAccount,
 
 
 @router.get("/upload")
-def upload_form(request: Request, account: PageAccount) -> Response:
+def upload_form(request: Request, account: PageAccount, settings: SettingsDep) -> Response:
     return _render(request, "upload.html", account=account, programmes=rulepacks.available(),
-                   districts=districts(account))
+                   default_programme=settings.default_programme, districts=districts(account))
 
 
 @router.post("/upload")

@@ -356,3 +356,13 @@ def test_uploads_are_rate_limited_per_account(settings: Settings) -> None:
     assert "EVIDENCE_UPLOADS_PER_HOUR" in r.json()["detail"]
     # another account is not held back by the first one's uploads
     s.upload("applicant-b", EINVOICE)
+
+
+def test_the_upload_form_offers_the_configured_programme_first(settings: Settings) -> None:
+    s = make_service(settings.model_copy(update={"default_programme": "zhengzhou-cloud-provider-2018"}), worker="none")
+    c = s.client
+    c.get("/signin")
+    c.post("/signin", data={"name": "admin", "password": "correct horse", "csrf": c.cookies.get("ec_csrf")})
+    form = c.get("/upload").text
+    assert "<option selected>zhengzhou-cloud-provider-2018</option>" in form
+    assert "<option>jinan-star-cloud-2020</option>" in form
