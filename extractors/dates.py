@@ -39,7 +39,9 @@ _RX_CJK_WORDS = re.compile(
     rf"([{_CN_YEAR}]{{4}})\s*年\s*([{_CN_SMALL}]{{1,2}})\s*月\s*([{_CN_SMALL}]{{1,3}})\s*日"
 )
 # 2021-03-15, 2021/3/15, 2021.3.15: the separator must repeat; not part of a version or IP address.
-_RX_SEP = re.compile(r"(?<![0-9A-Za-z.])(\d{4})([-/.])(\d{1,2})\2(\d{1,2})(?![0-9A-Za-z]|[-/.]\d)")
+# A two-digit day may run into a time when OCR drops the space: 2020-06-1810:27.
+_RX_SEP = re.compile(r"(?<![0-9A-Za-z.])(\d{4})([-/.])(\d{1,2})\2(\d{1,2})"
+                     r"(?:(?![0-9A-Za-z]|[-/.]\d)|(?<=\d\d)(?=\d{1,2}:\d{2}(?!\d)))")
 # OCR splitting 2021 03 15 into three tokens.
 _RX_SPACED = re.compile(r"(?<![0-9A-Za-z.,])(\d{4}) (\d{1,2}) (\d{1,2})(?![0-9A-Za-z]|[.,]\d)")
 _RX_TOKEN = re.compile(r"[0-9A-Za-z]+")

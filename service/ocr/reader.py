@@ -23,16 +23,15 @@ from models.domain import TextLine
 from service.ocr.engine import OcrBox, OcrEngine, Quad
 
 # bump when the reading steps change, so cached results from older steps are not reused
-READER_VERSION = "3"
+READER_VERSION = "4"
 
 Box = tuple[int, int, int, int]  # x0, y0, x1, y1 in image pixels
 # where the seal impressions are on an upright page image (the OCR reader re-reads the print under them)
 SealBoxes = Callable[[np.ndarray], list[Box]]
 
-ORIENT_MAX_SIDE = 1280
-# the recogniser's confidence on every one of a page's longest lines read as they lie, above which the
-# page is taken to be upright without reading it upside down too
-UPRIGHT_CONFIDENCE = 0.9
+# at most this share of a page's long lines found upside down (or at least one minus it) settles
+# which way up the page is; in between, its longest lines are read both ways
+AGREED_SHARE_TURNED = 0.25
 
 
 @dataclass
@@ -59,17 +58,57 @@ def rotate_right_angle(image: np.ndarray, degrees: int) -> np.ndarray:
     return image if degrees % 360 == 0 else cv2.rotate(image, codes[degrees % 360])
 
 
-def straighten(image: np.ndarray, angle: float) -> np.ndarray:
-    """Rotate by ``angle`` degrees (counter-clockwise positive, OpenCV's sense) on a white ground."""
-    if abs(angle) < 0.3:
-        return image
-    h, w = image.shape[:2]
+def _straightening(shape: tuple[int, ...], angle: float) -> tuple[np.ndarray, tuple[int, int]]:
+    """The affine matrix that rotates an image of ``shape`` by ``angle`` degrees (counter-clockwise
+    positive, OpenCV's sense) onto a canvas that holds all of it, and that canvas's size."""
+    h, w = shape[:2]
     matrix = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
     cos, sin = abs(matrix[0, 0]), abs(matrix[0, 1])
     nw, nh = int(h * sin + w * cos), int(h * cos + w * sin)
     matrix[0, 2] += nw / 2 - w / 2
     matrix[1, 2] += nh / 2 - h / 2
-    return cv2.warpAffine(image, matrix, (nw, nh), flags=cv2.INTER_LINEAR, borderValue=(255, 255, 255))
+    return matrix, (nw, nh)
+
+
+def straighten(image: np.ndarray, angle: float) -> np.ndarray:
+    """Rotate by ``angle`` degrees (counter-clockwise positive, OpenCV's sense) on a white ground."""
+    if abs(angle) < 0.3:
+        return image
+    matrix, size = _straightening(image.shape, angle)
+    return cv2.warpAffine(image, matrix, size, flags=cv2.INTER_LINEAR, borderValue=(255, 255, 255))
+
+
+def _turned_point(x: float, y: float, degrees: int, w: int, h: int) -> tuple[float, float]:
+    """Where pixel (x, y) of a ``w`` x ``h`` image lands when the image is turned clockwise."""
+    degrees %= 360
+    if degrees == 90:
+        return h - 1 - y, x
+    if degrees == 180:
+        return w - 1 - x, h - 1 - y
+    if degrees == 270:
+        return y, w - 1 - x
+    return x, y
+
+
+def upright_quads(boxes: list[OcrBox], shape: tuple[int, ...], rotation: int, skew: float) -> list[OcrBox]:
+    """``boxes`` read on an image of ``shape``, moved to ``upright_image(image, rotation, skew)``.
+
+    A quad's corners are put back in clockwise order from the top-left as the upright page shows
+    them, so a line read on a page lying on its side has the geometry it would have had upright.
+    """
+    h, w = shape[:2]
+    turned_h, turned_w = (w, h) if rotation % 180 else (h, w)
+    matrix = _straightening((turned_h, turned_w), skew)[0] if abs(skew) >= 0.3 else None
+    out = []
+    for box in boxes:
+        points = np.array([_turned_point(x, y, rotation, w, h) for x, y in box.quad], np.float64)
+        if matrix is not None:
+            points = points @ matrix[:, :2].T + matrix[:, 2]
+        # the corner nearest the top-left first, then clockwise (turning kept the winding)
+        first = int(np.argmin(points.sum(axis=1)))
+        points = np.roll(points, -first, axis=0)
+        out.append(OcrBox([(float(x), float(y)) for x, y in points], box.text, box.confidence, box.turned))
+    return out
 
 
 def _quad_angle(quad: Quad) -> float:
@@ -90,50 +129,42 @@ def _crop(image: np.ndarray, quad: Quad) -> np.ndarray:
     return image[y0:y1, x0:x1]
 
 
-def _downscale(image: np.ndarray, max_side: int) -> tuple[np.ndarray, float]:
-    h, w = image.shape[:2]
-    scale = min(1.0, max_side / max(h, w))
-    if scale >= 1.0:
-        return image, 1.0
-    return cv2.resize(image, (int(w * scale), int(h * scale)), interpolation=cv2.INTER_AREA), scale
+def page_rotation(image: np.ndarray, boxes: list[OcrBox], engine: OcrEngine) -> int:
+    """The clockwise turn (0/90/180/270) that makes the page upright, from its lines as read.
 
-
-def detect_orientation(image: np.ndarray, engine: OcrEngine) -> tuple[int, float]:
-    """The clockwise turn (0/90/180/270) that makes the page upright, and its residual skew.
-
-    Text lines are long and flat: if most detected boxes stand upright the page lies on its side.
-    Which of the two remaining turns is right is decided by how confidently the recogniser reads
-    the longest lines each way up.
+    Text lines are long and flat: if most long boxes stand upright the page lies on its side. The
+    direction classifier has looked at every line (a tall line is cut out turned a quarter
+    counter-clockwise first): when nearly all long lines agree which way up they are, that settles
+    it without more reading. Only a page where they disagree has its longest lines read each way.
     """
-    small, _ = _downscale(image, ORIENT_MAX_SIDE)
-    quads = engine.detect(small)
-    if not quads:
-        return 0, 0.0
-    sizes = [_quad_size(q) for q in quads]
-    long_quads = [(q, s) for q, s in zip(quads, sizes, strict=True) if max(s) > 3 * min(s) and max(s) > 30]
-    if not long_quads:
-        return 0, 0.0
-    vertical = sum(1 for _, (w, h) in long_quads if h > w)
-    sideways = vertical > len(long_quads) / 2
+    long_boxes = [b for b in boxes if _is_line(b.quad)]
+    if not long_boxes:
+        return 0
+    sizes = [_quad_size(b.quad) for b in long_boxes]
+    sideways = sum(1 for w, h in sizes if h > w) > len(long_boxes) / 2
+    flipped = sum(b.turned for b in long_boxes) / len(long_boxes)
+    if flipped <= AGREED_SHARE_TURNED:
+        return 270 if sideways else 0
+    if flipped >= 1 - AGREED_SHARE_TURNED:
+        return 90 if sideways else 180
     candidates = (90, 270) if sideways else (0, 180)
-    longest = sorted(long_quads, key=lambda qs: -max(qs[1]))[:6]
-    scores = {}
-    for turn in candidates:
-        read = [engine.recognize(crop) for crop in (rotate_right_angle(_crop(small, q), turn) for q, _ in longest)
-                if crop.size]
-        scores[turn] = sum(score for _, score in read)
-        # lines read this surely are the right way up (upside-down print reads well below this):
-        # the other turn need not be tried
-        if turn == 0 and read and min(score for _, score in read) >= UPRIGHT_CONFIDENCE:
-            break
-    rotation = max(scores, key=lambda t: scores[t])
-    # skew: median angle of the long boxes, measured after the turn
-    turned = rotate_right_angle(small, rotation) if rotation else small
-    angles = [_quad_angle(q) for q in engine.detect(turned) if _is_long(q)] if rotation else [
-        _quad_angle(q) for q, _ in long_quads
-    ]
+    longest = sorted(long_boxes, key=lambda b: -max(_quad_size(b.quad)))[:6]
+    crops = [c for c in (_crop(image, b.quad) for b in longest) if c.size]
+    scores = {turn: sum(engine.recognize(rotate_right_angle(c, turn))[1] for c in crops) for turn in candidates}
+    return max(candidates, key=lambda t: scores[t])
+
+
+def page_skew(boxes: list[OcrBox]) -> float:
+    """The residual skew (degrees) of an upright page: the median angle of its long lines."""
+    angles = [_quad_angle(b.quad) for b in boxes if _is_long(b.quad)]
     skew = float(np.median(angles)) if angles else 0.0
-    return rotation, (skew if abs(skew) < 15 else 0.0)
+    return skew if abs(skew) < 15 else 0.0
+
+
+def _is_line(quad: Quad) -> bool:
+    """A long box, lying or standing."""
+    a, b = _quad_size(quad)
+    return max(a, b) > 3 * min(a, b) and max(a, b) > 30
 
 
 def _is_long(quad: Quad) -> bool:
@@ -251,9 +282,14 @@ def read_page(image: np.ndarray, engine: OcrEngine, cache: OcrCache | None, *, s
         hit = cache.get(key)
         if hit is not None:
             return hit
-    rotation, skew = detect_orientation(image, engine) if orient else (0, 0.0)
+    # one reading of the page as it lies: its lines tell which way up it is and how skewed, and are
+    # then moved to the upright, straightened page rather than read again
+    boxes = engine.read(image)
+    rotation = page_rotation(image, boxes, engine) if orient else 0
+    turned = upright_quads(boxes, image.shape, rotation, 0.0)
+    skew = page_skew(turned) if orient else 0.0
     work = upright_image(image, rotation, skew)
-    lines = [_to_line(b) for b in engine.read(work)]
+    lines = [_to_line(b) for b in (upright_quads(boxes, image.shape, rotation, skew) if abs(skew) >= 0.3 else turned)]
     notes = []
     lines, recovered = recover_under_seals(work, lines, engine, seal_boxes(work))
     if recovered:

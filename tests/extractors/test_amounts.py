@@ -72,6 +72,7 @@ def test_parse_amount_none(text: str) -> None:
         ("一万零六百元整", "10600"),  # lower-case fallback
         ("壹万零陆佰", "10600"),  # no 元 printed: still upper-case money
         ("第十二条 合同金额为人民币伍万元整", "50000"),
+        ("陆仟参佰陆拾圆整", "6360"),  # 参, the common form of 參, printed or read for 叁
     ],
 )
 def test_parse_amount_words(text: str, expected: str) -> None:

@@ -180,3 +180,13 @@ def test_a_page_without_cues_after_a_contract_page_continues_it() -> None:
         (_p(3, "送货单"), DocumentType.other, "d.png"),
     ]
     assert group_documents(pages) == [[1, 2], [3]]
+
+
+@pytest.mark.parametrize("label", ["No", "No.", "Nº ", "N° ", "№"])
+def test_an_invoice_numbered_under_any_printed_form_of_no_is_an_invoice(label: str) -> None:
+    """Paper invoices print the number after "No" set as Nº or №; OCR reads any of these."""
+    page = paper_layout()
+    lines = [ln.model_copy(update={"text": f"{label}{ln.text.split('：')[1]}"}) if ln.text.startswith("发票号码")
+             else ln for ln in page.lines]
+    dtype, _, reason = classify_page(page.model_copy(update={"lines": lines}))
+    assert dtype == T.vat_invoice, reason

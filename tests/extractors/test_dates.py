@@ -38,6 +38,8 @@ class TestText:
         ("2021-03-15", date(2021, 3, 15)),
         ("2021/3/15", date(2021, 3, 15)),
         ("2021.3.15", date(2021, 3, 15)),
+        ("2020-06-1810:27", date(2020, 6, 18)),  # OCR dropped the space before the time
+        ("创建时间 2020-08-09 10:23", date(2020, 8, 9)),
         ("2021 03 15", date(2021, 3, 15)),
         ("二〇二一年三月十五日", date(2021, 3, 15)),
         ("二零二一年三月十五日", date(2021, 3, 15)),
@@ -64,6 +66,7 @@ def test_parse_date_forms(text: str, expected: date) -> None:
         "",
         "无日期",
         "20211340",
+        "2020-06-1810",  # a day of three digits, not a day and a time
     ],
 )
 def test_parse_date_rejects_impossible(text: str) -> None:

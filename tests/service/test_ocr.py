@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from extractors.seals.ink import suppress_ink
+from service.ocr.engine import OcrBox
 from service.ocr.reader import OcrCache, read_page, rotate_right_angle, straighten
 from tests.fakes import FakeEngine
 
@@ -157,31 +158,52 @@ def test_a_full_check_makes_no_network_connection(tmp_path: Path) -> None:
     assert not list((tmp_path / "home").rglob("*")) if (tmp_path / "home").exists() else True
 
 
-class _SureEngine(FakeEngine):
-    """Long horizontal lines everywhere, read with the given confidence whichever way up."""
+class _LinesEngine(FakeEngine):
+    """Eight long horizontal lines, as many of them found upside down by the classifier as asked."""
 
-    def __init__(self, confidence: float) -> None:
+    def __init__(self, turned: int) -> None:
         super().__init__()
-        self.confidence = confidence
+        self.turned = turned
         self.recognized = 0
 
-    def detect(self, image: np.ndarray) -> list[tuple[float, float]]:  # type: ignore[override]
-        return [[(10.0, 10.0 + 30 * i), (300.0, 10.0 + 30 * i), (300.0, 30.0 + 30 * i), (10.0, 30.0 + 30 * i)]
-                for i in range(8)]  # type: ignore[return-value]
+    def read(self, image: np.ndarray) -> list[OcrBox]:
+        self.reads += 1
+        return [OcrBox([(10.0, 10.0 + 30 * i), (300.0, 10.0 + 30 * i), (300.0, 30.0 + 30 * i), (10.0, 30.0 + 30 * i)],
+                       "文字", 0.97, i < self.turned) for i in range(8)]
 
     def recognize(self, crop: np.ndarray) -> tuple[str, float]:
         self.recognized += 1
-        return "文字", self.confidence
+        return "文字", 0.9
 
 
-@pytest.mark.parametrize(("confidence", "calls"), [(0.97, 6), (0.6, 12)])
-def test_a_page_read_surely_as_it_lies_is_not_read_upside_down_too(confidence: float, calls: int) -> None:
-    from service.ocr.reader import detect_orientation
+@pytest.mark.parametrize(("turned", "rotation", "recognized"), [(0, 0, 0), (1, 0, 0), (8, 180, 0), (4, 0, 12)])
+def test_a_page_is_read_once_when_its_lines_agree_which_way_up_it_is(turned: int, rotation: int,
+                                                                      recognized: int, tmp_path: Path) -> None:
+    engine = _LinesEngine(turned)
+    page = np.full((400, 400, 3), 255, np.uint8)
+    reading = read_page(page, engine, OcrCache(tmp_path), seal_boxes=no_seals)
+    # the page is read once; only lines that disagree are read again, six longest each way up
+    assert (reading.rotation, engine.reads, engine.recognized) == (rotation, 1, recognized)
+    if rotation == 180:
+        # the lines read on the page as it lay are moved to the upright page, not read again
+        assert reading.lines[0].bbox == (99.0, 159.0, 389.0, 179.0)
 
-    engine = _SureEngine(confidence)
-    rotation, _ = detect_orientation(np.full((400, 400, 3), 255, np.uint8), engine)
-    # six longest lines as they lie; upside down too only when they were not read surely
-    assert rotation == 0 and engine.recognized == calls
+
+def test_lines_read_on_a_turned_and_skewed_page_land_where_the_upright_page_shows_them() -> None:
+    from service.ocr.reader import upright_image, upright_quads
+
+    page = np.full((300, 500, 3), 255, np.uint8)
+    cv2.rectangle(page, (40, 100), (200, 120), (0, 0, 0), -1)
+    box = OcrBox([(40.0, 100.0), (200.0, 100.0), (200.0, 120.0), (40.0, 120.0)], "x", 0.9)
+    for rotation in (90, 180, 270):
+        for skew in (0.0, 2.5):
+            moved = upright_quads([box], page.shape, rotation, skew)[0]
+            upright = upright_image(page, rotation, skew)
+            ink = np.argwhere(upright[:, :, 0] < 128)
+            (y0, x0), (y1, x1) = ink.min(axis=0), ink.max(axis=0)
+            xs, ys = [p[0] for p in moved.quad], [p[1] for p in moved.quad]
+            assert abs(min(xs) - x0) <= 2 and abs(max(xs) - x1) <= 2, (rotation, skew)
+            assert abs(min(ys) - y0) <= 2 and abs(max(ys) - y1) <= 2, (rotation, skew)
 
 
 def test_the_ocr_backend_is_chosen_by_name_and_names_the_cache_key(monkeypatch: pytest.MonkeyPatch) -> None:
