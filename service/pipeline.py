@@ -8,6 +8,7 @@ recorded in ``report.errors`` and the run goes on.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -52,7 +53,7 @@ from models.rulepack import RulePack
 from service import rulepacks
 from service.decoding import open_reader
 from service.forensics import FileForensics, forensic_flags, region_findings
-from service.ingest import RawPage, SourceFile, collect_files, render_pdf_page
+from service.ingest import IMAGE_SUFFIXES, RawPage, SourceFile, collect_files, render_pdf_page
 from service.ocr.engine import OcrEngine, get_engine
 from service.ocr.reader import OcrCache, image_hash, read_page, upright_image
 from service.seals import Rim, confirm_names, read_seals
@@ -247,6 +248,15 @@ class _Stages:
         return list(self.records.values())
 
 
+def _warm(get: Callable[[], OcrEngine]) -> None:
+    try:
+        warm = getattr(get(), "warm", None)
+        if warm is not None:
+            warm()
+    except Exception:  # noqa: BLE001 - the page that needs the engine reports why it cannot load
+        log.debug("loading the OCR engine ahead failed", exc_info=True)
+
+
 def read_dossier(paths: list[Path], options: CheckOptions, settings: Settings, *,
                  engine: OcrEngine | None = None, progress: Progress | None = None) -> Reading:
     """Read a dossier's files into evidence: ingest, text, page images, classification, extraction.
@@ -268,6 +278,9 @@ def read_dossier(paths: list[Path], options: CheckOptions, settings: Settings, *
     with stages.run("ingest"):
         files, errors = collect_files(paths, settings)
     stages.report("ingest", len(files), len(files))
+    if not engine_holder and any(source.suffix in IMAGE_SUFFIXES for source in files):
+        # scans will be read: load the models while the decoder child starts and counts pages
+        threading.Thread(target=_warm, args=(get,), name="ocr-warm", daemon=True).start()
     flags: list[RiskFlag] = []
     pages: list[_Page] = []
     seals: list[Seal] = []

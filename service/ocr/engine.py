@@ -127,6 +127,7 @@ class RapidOcrEngine:
             if threads:
                 params["EngineConfig.openvino.inference_num_threads"] = threads
         self._params = params
+        self._threads = threads
         self._tiny = _tiny_recogniser() if first_pass else None
         self._rapid: RapidOCR | None = None  # made on first use: a re-check served from the cache needs only the id
         self._tiny_rec: object | None = None
@@ -145,7 +146,11 @@ class RapidOcrEngine:
         if self._rapid is None:
             from rapidocr import RapidOCR
 
-            self._rapid = RapidOCR(params=self._params)
+            rapid = RapidOCR(params=self._params)
+            if self.backend == "openvino":
+                _bound_shape_cache(rapid._load_det_model().session, self._threads)
+                _bound_shape_cache(rapid._load_rec_model().session, self._threads)
+            self._rapid = rapid
         return self._rapid
 
     @property
@@ -157,7 +162,15 @@ class RapidOcrEngine:
             model, keys = self._tiny
             tiny = RapidOCR(params={**self._params, "Rec.model_path": str(model), "Rec.rec_keys_path": str(keys)})
             self._tiny_rec = tiny._load_rec_model()
+            if self.backend == "openvino":
+                _bound_shape_cache(self._tiny_rec.session, self._threads)
         return self._tiny_rec
+
+    def warm(self) -> None:
+        """Load every model now (a check with scans starts this while its files are opened)."""
+        with self._lock:
+            self._engine._load_cls_model()
+            _ = self._first_pass
 
     def _detect(self, image: np.ndarray) -> np.ndarray:
         """Text line quads (n x 4 x 2, float32) in ``image``'s pixels, in reading order."""
@@ -253,6 +266,24 @@ class RapidOcrEngine:
             for quad, (text, score), flip in zip(quads, read, turned, strict=True)
             if text.strip() and score >= self.TEXT_SCORE
         ]
+
+
+#: OpenVINO keeps the kernels it prepared for each input shape it has seen (5,000 by default). Pages
+#: and lines come in endless shapes, so a long-running worker grew by ~20 MiB a page; a hundred
+#: shapes keep nearly all of the speed (bench/speed.py, --memory) with memory flat.
+OPENVINO_SHAPE_CACHE = 100
+
+
+def _bound_shape_cache(session: object, threads: int | None) -> None:
+    """Compile an OpenVINO session's model again with a bounded cache of per-shape kernels (rapidocr
+    passes no such setting), replacing its infer request."""
+    import openvino as ov
+
+    config: dict[str, str] = {"CPU_RUNTIME_CACHE_CAPACITY": str(OPENVINO_SHAPE_CACHE)}
+    if threads:
+        config["INFERENCE_NUM_THREADS"] = str(threads)
+    compiled = ov.Core().compile_model(session.model, "CPU", config)  # type: ignore[attr-defined]
+    session.session = compiled.create_infer_request()  # type: ignore[attr-defined]
 
 
 def _backend(name: str | None) -> str:
