@@ -7,6 +7,7 @@ recorded in ``report.errors`` and the run goes on.
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import threading
 import time
@@ -248,6 +249,23 @@ class _Stages:
         return list(self.records.values())
 
 
+def _load_trim() -> Callable[[], object] | None:
+    try:
+        return ctypes.CDLL("libc.so.6").malloc_trim  # type: ignore[no-any-return]
+    except (OSError, AttributeError):  # not glibc
+        return None
+
+
+_MALLOC_TRIM = _load_trim()
+
+
+def _give_back_memory() -> None:
+    """Return the heap a page's pixels freed to the system (glibc keeps freed memory in its arenas,
+    one per thread the OCR runtime uses, so a long dossier's resident size crept up page by page)."""
+    if _MALLOC_TRIM is not None:
+        _MALLOC_TRIM(0)
+
+
 def _warm(get: Callable[[], OcrEngine]) -> None:
     try:
         warm = getattr(get(), "warm", None)
@@ -328,6 +346,7 @@ def read_dossier(paths: list[Path], options: CheckOptions, settings: Settings, *
                             images[number] = _preview(page.image)
                     page.image = None
                 pages.append(page)
+                _give_back_memory()
                 stages.report("reading", number, max(total, number))
             if number >= first_page:
                 with stages.run("forensics"):
