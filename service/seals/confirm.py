@@ -47,17 +47,19 @@ def printed_names(texts: list[str], near: str) -> list[str]:
 
 def whole_names(texts: list[str]) -> list[str]:
     """Every whole name printed in ``texts`` (see ``printed_names``), in order of appearance."""
-    out: list[str] = []
+    out: dict[str, None] = {}  # the names in order, each once
     for text in texts:
         for run in re.findall(r"[\u4e00-\u9fff()]{4,}", unicodedata.normalize("NFKC", text)):
-            ends = [e for e in range(2, len(run) + 1) if run[:e].endswith(NAME_ENDINGS)]
+            ends = [e for e in range(2, len(run) + 1) if run.endswith(NAME_ENDINGS, 0, e)]
+            if not ends:
+                continue
             role = _ROLE_WORDS.match(run)
             starts = sorted({0, role.end() if role else 0, *ends})
             for start in starts:
                 for end in ends:
-                    if end - start >= 4 and (name := run[start:end]) not in out:
-                        out.append(name)
-    return out
+                    if end - start >= 4:
+                        out.setdefault(run[start:end])
+    return list(out)
 
 
 def max_corrections(name: str) -> int:
@@ -232,6 +234,7 @@ def confirm_names(seals: list[Seal], rims: list[Rim], documents: list[Document],
     codes printed in the dossier (``confirm_tax_id``). Checks are cached like readings."""
     by_id = {r.seal_id: r for r in rims}
     text_of = {p.page: [line.text for line in p.lines] for p in pages}
+    names_on: dict[int, list[str]] = {}  # whole_names of each page, worked out once for every seal on its document
     printed_codes = [(p.page, line.bbox, code) for p in pages for line in p.lines for code in _codes_in(line.text)]
     out = []
     for seal in seals:
@@ -241,7 +244,9 @@ def confirm_names(seals: list[Seal], rims: list[Rim], documents: list[Document],
         own = [doc] if doc else []
         sources, codes = _printed_fields(own + [d for d in documents if d is not doc], applicant)
         for n in doc.pages if doc else [seal.page]:
-            for name in whole_names(text_of.get(n, [])):
+            if n not in names_on:
+                names_on[n] = whole_names(text_of.get(n, []))
+            for name in names_on[n]:
                 sources.setdefault(name, f"p{n}")
             for name in authority_names(text_of.get(n, []), seal.arc_text):
                 sources.setdefault(name, f"p{n} division + office")
