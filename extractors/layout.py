@@ -47,6 +47,8 @@ def rows(page: PageText, min_overlap: float = 0.5) -> list[list[TextLine]]:
     for line in sorted(page.lines, key=lambda ln: (cy(ln.bbox), ln.bbox[0])):
         b = line.bbox
         for k, ref in enumerate(boxes):
+            if min_overlap > 0 and (ref[3] <= b[1] or ref[1] >= b[3]):
+                continue  # a row wholly above or below the line: no overlap to speak of
             if v_overlap(ref, b) >= min_overlap and abs(cy(ref) - cy(b)) < height(b):
                 result[k].append(line)
                 boxes[k] = (min(ref[0], b[0]), min(ref[1], b[1]), max(ref[2], b[2]), max(ref[3], b[3]))

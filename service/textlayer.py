@@ -193,8 +193,10 @@ def _pdfium_chars(textpage: Any, height: float, ctypes: Any, pdfium_c: Any
     ox, oy = ctypes.c_double(), ctypes.c_double()
     box = pdfium_c.FS_RECTF()
     matrix = pdfium_c.FS_MATRIX()
+    object_at = _address_of(pdfium_c.FPDFText_GetTextObject, ctypes)
     # per text object: the height of a box, the descent, the standard font's widths, the width scale
     objects: dict[int, tuple[float, float, dict[str, int] | None, float]] = {}
+    baseline, top, bottom = None, 0.0, 0.0  # the last character's, with its rounded box
     out = []
     for i in range(count):
         code = pdfium_c.FPDFText_GetUnicode(textpage, i)
@@ -202,9 +204,9 @@ def _pdfium_chars(textpage: Any, height: float, ctypes: Any, pdfium_c: Any
             continue  # pdfium's own word and line breaks, not in the content
         if code == 0 or 0xD800 <= code < 0xE000 or pdfium_c.FPDFText_HasUnicodeMapError(textpage, i) == 1:
             return None
-        obj = pdfium_c.FPDFText_GetTextObject(textpage, i)
-        key = ctypes.cast(obj, ctypes.c_void_p).value or 0
+        key = object_at(textpage, i) or 0
         if key not in objects:
+            obj = pdfium_c.FPDFText_GetTextObject(textpage, i)
             font = pdfium_c.FPDFTextObj_GetFont(obj) if obj else None
             if not font or not pdfium_c.FPDFText_GetMatrix(textpage, i, matrix):
                 return None
@@ -218,9 +220,20 @@ def _pdfium_chars(textpage: Any, height: float, ctypes: Any, pdfium_c: Any
         x1 = ox.value + widths.get(char, 0) * scale if widths is not None else max(ox.value, box.right)
         # pdfium computes in single precision: rounded, a box the content puts at 105.25 is at
         # 105.25 as in pdfminer, so rows whose tops lie exactly the tolerance apart group alike
-        y0 = oy.value + down
-        out.append((char, round(ox.value, 3), round(x1, 3), round(height - (y0 + up), 3), round(height - y0, 3)))
+        if (key, oy.value) != baseline:  # characters of one run share their baseline and box height
+            baseline = (key, oy.value)
+            y0 = oy.value + down
+            top, bottom = round(height - (y0 + up), 3), round(height - y0, 3)
+        out.append((char, round(ox.value, 3), round(x1, 3), top, bottom))
     return out
+
+
+def _address_of(function: Any, ctypes: Any) -> Any:
+    """The pdfium ``function`` (one returning a handle) returning the handle's address, an int: a
+    third of the cost of the handle object, and comparable."""
+    faster = type(function)(ctypes.cast(function, ctypes.c_void_p).value)
+    faster.argtypes, faster.restype = function.argtypes, ctypes.c_void_p
+    return faster
 
 
 def _font_metrics(font: Any, size: float, matrix: Any, ctypes: Any, pdfium_c: Any
