@@ -103,25 +103,24 @@ def _exact(text: str) -> list[_Match]:
     return out
 
 
-def _at(text: str, ch: str) -> list[int]:
-    """Every index of ``ch`` in ``text``."""
-    out, i = [], text.find(ch)
-    while i >= 0:
-        out.append(i)
-        i = text.find(ch, i + 1)
-    return out
+# the phrases a fuzzy match is tried for, and the characters they start or end with
+_FUZZY_PHRASES = tuple(p for p in CLOUD_PHRASES if not _is_latin(p) and len(p) >= MIN_FUZZY_LENGTH)
+_ENDS = frozenset(ch for p in _FUZZY_PHRASES for ch in (p[0], p[-1])) | {"云"}
 
 
 def _fuzzy(text: str, taken: list[_Match]) -> list[_Match]:
     candidates: list[_Match] = []
-    clouds = _at(text, "云")
-    for phrase in CLOUD_PHRASES:
+    at: dict[str, list[int]] = {}  # where each character a phrase starts or ends with stands
+    for i, ch in enumerate(text):
+        if ch in _ENDS:
+            at.setdefault(ch, []).append(i)
+    for phrase in _FUZZY_PHRASES:
         n = len(phrase)
-        if _is_latin(phrase) or n < MIN_FUZZY_LENGTH:
-            continue
-        if "云" in phrase and not clouds:
+        if "云" in phrase and "云" not in at:
             continue  # 去服务 is not 云服务: the 云 itself must be read right
-        firsts, lasts = _at(text, phrase[0]), _at(text, phrase[-1])
+        firsts, lasts = at.get(phrase[0], []), at.get(phrase[-1], [])
+        if not firsts and not lasts:
+            continue  # no window starts or ends as the phrase does
         # a dropped character only when what is left is still three characters long
         lengths = [m for m in (n - 1, n, n + 1) if m >= MIN_FUZZY_LENGTH]
         for length in lengths:
