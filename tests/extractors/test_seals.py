@@ -365,3 +365,26 @@ def test_the_masks_worked_round_the_ink_are_those_of_the_whole_page() -> None:
         vertical = cv2.morphologyEx(whole, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(100, h // 8))))
         rules = cv2.dilate(horizontal | vertical, np.ones((3, 3), np.uint8))
         assert np.array_equal(without_rules(whole), cv2.bitwise_and(whole, cv2.bitwise_not(rules)))
+
+
+def test_the_similarity_of_packed_masks_is_the_shifted_overlap() -> None:
+    from extractors.seals.fingerprint import _packed_similarity
+
+    def by_rolling(a: np.ndarray, b: np.ndarray, shift: int = 2) -> float:
+        best = 0.0
+        for dy in range(-shift, shift + 1):
+            for dx in range(-shift, shift + 1):
+                moved = np.roll(np.roll(b, dy, axis=0), dx, axis=1)
+                union = int(np.count_nonzero(a | moved))
+                if union:
+                    best = max(best, int(np.count_nonzero(a & moved)) / union)
+        return best
+
+    rng = np.random.default_rng(3)
+    for k in range(300):
+        a = (rng.random((MASK_SIDE, MASK_SIDE)) < rng.uniform(0, 0.5)).astype(np.uint8)
+        b = np.roll(a, (int(rng.integers(-3, 4)), int(rng.integers(-3, 4))), axis=(0, 1)) if k % 2 else \
+            (rng.random((MASK_SIDE, MASK_SIDE)) < 0.3).astype(np.uint8)
+        assert _packed_similarity(a, b, 2) == by_rolling(a, b)
+    empty = np.zeros((MASK_SIDE, MASK_SIDE), np.uint8)
+    assert mask_similarity(empty, empty) == 0.0
