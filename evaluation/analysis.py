@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import cached_property
 
 from rapidfuzz import fuzz
 
@@ -65,6 +66,17 @@ class Dossier:
     def seals_on(self, pages: list[int]) -> list[Seal]:
         """Seals on these pages; the tax bureau's 监制 mark printed on invoices is no one's seal."""
         return [s for s in self.seals if s.page in pages and s.kind != "监制"]
+
+    @cached_property
+    def compact_texts(self) -> dict[int, str]:
+        """Each page's text as phrases are looked for in it (``compact``), by page number: made once
+        for every condition that looks."""
+        return {p.page: compact(p.text) for p in self.pages}
+
+    def pages_mentioning(self, phrases: list[str], skip: set[int] | frozenset[int] = frozenset()) -> list[int]:
+        """The pages, but ``skip``, whose text holds one of ``phrases`` (compared compacted)."""
+        wanted = [compact(ph) for ph in phrases]
+        return [n for n, text in self.compact_texts.items() if n not in skip and any(ph in text for ph in wanted)]
 
 
 def identify_applicant(documents: list[Document], given_name: str | None) -> Applicant:

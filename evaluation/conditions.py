@@ -330,10 +330,9 @@ def pages_mention(dossier: Dossier, params: dict[str, Any]) -> Outcome:
 
 
 def _mention(dossier: Dossier, params: dict[str, Any], absent: Status) -> Outcome:
-    phrases = [compact(p) for p in params["phrases"]]
     # the application form quotes every material's title; only other pages count as the material
     form_pages = {p for d in dossier.of_type(DocumentType.application_form) for p in d.pages}
-    hits = [p.page for p in dossier.pages if p.page not in form_pages and any(ph in compact(p.text) for ph in phrases)]
+    hits = dossier.pages_mentioning(params["phrases"], skip=form_pages)
     if hits:
         return Status.met, hits, [], f"见第 {page_list(hits)} 页"
     reason = "未提供（该项为可选材料）" if absent == Status.not_applicable else "材料中未发现该项材料"
@@ -373,7 +372,7 @@ def pledge_sealed(dossier: Dossier, params: dict[str, Any]) -> Outcome:
     forms = dossier.of_type(DocumentType.application_form)
     if not forms:
         return Status.missing, [], [], "未发现申请表"
-    pledge_pages = [p.page for p in dossier.pages if p.page in pages_of(forms) and _is_pledge(compact(p.text))]
+    pledge_pages = [p.page for p in dossier.pages if p.page in pages_of(forms) and _is_pledge(dossier.compact_texts[p.page])]
     if not pledge_pages:
         return Status.needs_review, pages_of(forms), [], "未找到真实性承诺栏，请人工核对"
     seals = dossier.seals_on(pledge_pages)

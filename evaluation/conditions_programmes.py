@@ -337,8 +337,7 @@ def submitted_by_deadline(dossier: Dossier, params: dict[str, Any]) -> Outcome:
 def reviewer_confirms_mention(dossier: Dossier, params: dict[str, Any]) -> Outcome:
     """Something only the reviewer can confirm (paper copies, e-mail), pointing at the pages that
     mention it, if any."""
-    phrases = [compact(p) for p in params.get("phrases", [])]
-    hits = [p.page for p in dossier.pages if phrases and any(ph in compact(p.text) for ph in phrases)]
+    hits = dossier.pages_mentioning(params.get("phrases", []))
     reason = params.get("reason", "需人工复核")
     if hits:
         return Status.needs_review, hits, [], f"{reason}（材料第 {page_list(hits)} 页提及）"
@@ -365,8 +364,7 @@ def copyright_or_patent(dossier: Dossier, params: dict[str, Any]) -> Outcome:
             return (status, doc.pages, doc.evidence("registration_number", "copyright_holder", "software_name"),
                     f"第 {page_list(doc.pages)} 页软件著作权登记证书 {number}《{name}》，著作权人 {holder or '未识别'}{tail}")
         wrong.append(f"第 {page_list(doc.pages)} 页软件著作权登记证书的著作权人“{holder}”不是申报企业")
-    phrases = [compact(p) for p in params.get("patent_phrases", ["专利证书"])]
-    patents = [p.page for p in dossier.pages if any(ph in compact(p.text) for ph in phrases)]
+    patents = dossier.pages_mentioning(params.get("patent_phrases", ["专利证书"]))
     if patents:
         return Status.met, patents, [], f"第 {page_list(patents)} 页为专利证书，请核对专利权人与软件的对应关系"
     if wrong:

@@ -222,6 +222,7 @@ def reuse_flags(seals: list[Seal], threshold: float = REUSE_IOU) -> list[RiskFla
     masks coincide. Two real stampings of one seal never do (ink, pressure and angle differ)."""
     masks = [(s, decode_mask(s.mask)) for s in seals if s.mask and s.kind != SUPERVISION]
     usable = [(s, m) for s, m in masks if m is not None and m.any()]
+    inked = [int(np.count_nonzero(m)) for _, m in usable]
     parent = list(range(len(usable)))
 
     def root(i: int) -> int:
@@ -238,6 +239,8 @@ def reuse_flags(seals: list[Seal], threshold: float = REUSE_IOU) -> list[RiskFla
                 continue
             if a.shape != b.shape:
                 continue
+            if min(inked[i], inked[j]) < threshold * max(inked[i], inked[j]):
+                continue  # shifted, a mask keeps its ink: the overlap is at most the smaller's share of the larger
             score = mask_similarity(usable[i][1], usable[j][1])
             if score >= threshold:
                 parent[root(j)] = root(i)

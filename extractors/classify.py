@@ -720,6 +720,18 @@ def is_invoice_continuation(page: PageText, previous: PageText) -> bool:
     return bool(numbers) and numbers <= invoice_numbers(previous) and bool(_LATER_PAGE.search(text))
 
 
+def may_be_invoice_page(page: PageText, page_class: PageClass) -> bool:
+    """Whether ``group_documents`` can put this page (classified ``page_class``) into an invoice
+    document: an invoice page, or an ``other`` page that could continue the invoice before it
+    (``is_invoice_continuation`` with some previous page). Pages of any other type never join one."""
+    if page_class.document_type == T.vat_invoice:
+        return True
+    if page_class.document_type != T.other:
+        return False
+    text = compact(normalize(page.text))
+    return bool(_CONTINUATION.search(text) or (_LATER_PAGE.search(text) and invoice_numbers(page)))
+
+
 # multi-page documents whose middle pages may lack the type's cues
 _BOUND_TYPES = (T.contract, T.application_form, T.audit_report, T.test_report, T.financial_statement)
 # documents of their own: never absorbed as an interlude of a bound document (a statement inside

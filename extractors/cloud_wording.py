@@ -77,7 +77,13 @@ def _names_not_cloud(text: str, start: int, end: int) -> bool:
     return any(word in window for word in NOT_CLOUD_WORDS)
 
 
+_LOWER_PHRASES = tuple(phrase.lower() for phrase in CLOUD_PHRASES)
+
+
 def _exact(text: str) -> list[_Match]:
+    lowered = text.lower()
+    if not any(phrase in lowered for phrase in _LOWER_PHRASES):
+        return []  # the matcher matches tokens that spell a phrase: none can without its letters in a row
     nlp, matcher = _pipeline()
     doc = nlp.make_doc(text)
     spans = filter_spans(matcher(doc, as_spans=True))  # longest wins: 云服务器 over 云服务
@@ -97,16 +103,33 @@ def _exact(text: str) -> list[_Match]:
     return out
 
 
+# the phrases a fuzzy match is tried for, and the characters they start or end with
+_FUZZY_PHRASES = tuple(p for p in CLOUD_PHRASES if not _is_latin(p) and len(p) >= MIN_FUZZY_LENGTH)
+_ENDS = frozenset(ch for p in _FUZZY_PHRASES for ch in (p[0], p[-1])) | {"云"}
+
+
 def _fuzzy(text: str, taken: list[_Match]) -> list[_Match]:
     candidates: list[_Match] = []
-    for phrase in CLOUD_PHRASES:
+    at: dict[str, list[int]] = {}  # where each character a phrase starts or ends with stands
+    for i, ch in enumerate(text):
+        if ch in _ENDS:
+            at.setdefault(ch, []).append(i)
+    for phrase in _FUZZY_PHRASES:
         n = len(phrase)
-        if _is_latin(phrase) or n < MIN_FUZZY_LENGTH:
-            continue
+        if "云" in phrase and "云" not in at:
+            continue  # 去服务 is not 云服务: the 云 itself must be read right
+        firsts, lasts = at.get(phrase[0], []), at.get(phrase[-1], [])
+        if not firsts and not lasts:
+            continue  # no window starts or ends as the phrase does
         # a dropped character only when what is left is still three characters long
         lengths = [m for m in (n - 1, n, n + 1) if m >= MIN_FUZZY_LENGTH]
         for length in lengths:
-            for start in range(0, len(text) - length + 1):
+            # the windows that start with the phrase's first character or end with its last: the
+            # only ones the tests below can pass, in the order they are tried
+            starts = sorted({*firsts, *(j - length + 1 for j in lasts)})
+            for start in starts:
+                if start < 0 or start > len(text) - length:
+                    continue
                 window = text[start : start + length]
                 if "云" in phrase and "云" not in window:
                     continue  # 去服务 is not 云服务: the 云 itself must be read right

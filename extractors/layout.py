@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from models.domain import BBox, PageText, TextLine, union_bbox
+from models.domain import BBox, PageText, TextLine
 
 # Characters OCR and text layers print between a label and its value.
 _SEPARATORS = " \t:：;；,，、()（）[]【】"
@@ -43,15 +43,19 @@ def v_overlap(a: BBox, b: BBox) -> float:
 def rows(page: PageText, min_overlap: float = 0.5) -> list[list[TextLine]]:
     """Group lines into visual rows (top to bottom), each row sorted left to right."""
     result: list[list[TextLine]] = []
+    boxes: list[BBox] = []  # each row's union box, kept as lines join it
     for line in sorted(page.lines, key=lambda ln: (cy(ln.bbox), ln.bbox[0])):
-        for row in result:
-            ref = union_bbox([r.bbox for r in row])
-            assert ref is not None
-            if v_overlap(ref, line.bbox) >= min_overlap and abs(cy(ref) - cy(line.bbox)) < height(line.bbox):
-                row.append(line)
+        b = line.bbox
+        for k, ref in enumerate(boxes):
+            if min_overlap > 0 and (ref[3] <= b[1] or ref[1] >= b[3]):
+                continue  # a row wholly above or below the line: no overlap to speak of
+            if v_overlap(ref, b) >= min_overlap and abs(cy(ref) - cy(b)) < height(b):
+                result[k].append(line)
+                boxes[k] = (min(ref[0], b[0]), min(ref[1], b[1]), max(ref[2], b[2]), max(ref[3], b[3]))
                 break
         else:
             result.append([line])
+            boxes.append(b)
     for row in result:
         row.sort(key=lambda ln: ln.bbox[0])
     return result

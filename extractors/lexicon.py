@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib import resources
 from typing import Any, NamedTuple
 
@@ -145,11 +145,16 @@ class Lexicon(BaseModel):
 
     def product(self, name: str) -> Product | None:
         """The product with canonical name or alias ``name``."""
-        key = _alias_key(name)
+        return self._products_by_key.get(_alias_key(name))
+
+    @cached_property
+    def _products_by_key(self) -> dict[str, Product]:
+        """Each product by its name's and aliases' keys: the first product in the list that has one."""
+        index: dict[str, Product] = {}
         for product in self.products:
-            if _alias_key(product.name) == key or any(_alias_key(a) == key for a in product.aliases):
-                return product
-        return None
+            for key in (_alias_key(product.name), *map(_alias_key, product.aliases)):
+                index.setdefault(key, product)
+        return index
 
     def vendor(self, vendor_id: str) -> Vendor | None:
         return next((v for v in self.vendors if v.id == vendor_id), None)
@@ -275,6 +280,7 @@ class _AliasMatcher:
         self._matcher = PhraseMatcher(self._nlp.vocab, attr="LOWER")
         self._labels: list[str] = []
         self._fuzzy: list[tuple[str, str]] = []
+        lowered: list[str] = []
         for alias, key in aliases.items():
             compacted = _alias_key(alias)
             if not compacted:
@@ -282,9 +288,21 @@ class _AliasMatcher:
             label = f"{len(self._labels)}"
             self._labels.append(key)
             self._matcher.add(label, [self._nlp.make_doc(compacted)])
+            lowered.append(self._nlp.make_doc(compacted).text.lower())
             cjk = sum(1 for c in compacted if not c.isascii())
             if cjk == len(compacted) and len(compacted) >= FUZZY_MIN_LENGTH:
                 self._fuzzy.append((compacted, key))
+        # the matcher matches tokens spelling an alias, so only a line holding an alias's letters
+        # in a row can match: one regular expression tells, before the line is tokenised
+        self._any_alias = re.compile("|".join(map(re.escape, sorted(set(lowered), key=len, reverse=True)))) \
+            if lowered else None
+        # an alias one substituted character away from a window has the window's first or second
+        # half exactly: the halves index the windows worth comparing
+        self._halves: dict[int, dict[str, list[tuple[int, int]]]] = {}
+        for index, (alias, _) in enumerate(self._fuzzy):
+            cut = len(alias) // 2
+            for at, half in ((0, alias[:cut]), (cut, alias[cut:])):
+                self._halves.setdefault(len(half), {}).setdefault(half, []).append((index, at))
 
     def find(self, text: str) -> list[_Span]:
         norm, offsets = normalize_with_offsets(text)
@@ -293,6 +311,29 @@ class _AliasMatcher:
         if not chars:
             return []
         squeezed = "".join(c for c, _ in chars)
+        spans: list[_Span] = []
+        if self._any_alias is not None and self._any_alias.search(squeezed.lower()):
+            spans += self._exact(text, squeezed, chars)
+        # OCR slips substitute a character; insertions and deletions would turn 大数据服务 into
+        # 数据库服务: the windows an alias's half starts or ends, by alias and by position
+        windows = sorted({(index, i - at) for length, halves in self._halves.items()
+                          for i in range(len(squeezed) - length + 1)
+                          for index, at in halves.get(squeezed[i:i + length], ())})
+        for index, i in windows:
+            alias, key = self._fuzzy[index]
+            n = len(alias)
+            if i < 0 or i > len(squeezed) - n:
+                continue
+            window = squeezed[i : i + n]
+            if window == alias or Levenshtein.distance(window, alias, score_cutoff=1) > 1:
+                continue
+            if not _is_slip(window, alias, self._vocabulary):
+                continue
+            o_start, o_end = chars[i][1], chars[i + n - 1][1] + 1
+            spans.append(_Span(key, o_start, o_end, FUZZY_CONFIDENCE))
+        return _longest_first(spans)
+
+    def _exact(self, text: str, squeezed: str, chars: list[tuple[str, int]]) -> list[_Span]:
         doc = self._nlp.make_doc(squeezed)
         spans: list[_Span] = []
         for match_id, start, end in self._matcher(doc):
@@ -305,19 +346,7 @@ class _AliasMatcher:
             if _is_latin(squeezed[e - 1]) and o_end < len(text) and _joins_word(text[o_end]):
                 continue
             spans.append(_Span(self._labels[int(label)], o_start, o_end, 1.0))
-        for alias, key in self._fuzzy:
-            n = len(alias)
-            # OCR slips substitute a character; insertions and deletions would turn 大数据服务 into
-            # 数据库服务
-            for i in range(0, len(squeezed) - n + 1):
-                window = squeezed[i : i + n]
-                if window == alias or Levenshtein.distance(window, alias, score_cutoff=1) > 1:
-                    continue
-                if not _is_slip(window, alias, self._vocabulary):
-                    continue
-                o_start, o_end = chars[i][1], chars[i + n - 1][1] + 1
-                spans.append(_Span(key, o_start, o_end, FUZZY_CONFIDENCE))
-        return _longest_first(spans)
+        return spans
 
 
 def _longest_first(spans: list[_Span]) -> list[_Span]:

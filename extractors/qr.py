@@ -17,6 +17,7 @@ import cv2
 import numpy as np
 
 from extractors.amounts import format_money
+from extractors.classify import classify, may_be_invoice_page
 from extractors.text import compact
 from models.domain import Finding, PageText
 
@@ -135,12 +136,15 @@ def decode_qr_codes(image_bgr: np.ndarray) -> list[tuple[str, np.ndarray]]:
 def qr_findings(image_bgr: np.ndarray, page: PageText, scale: float) -> list[Finding]:
     """``qr_payload`` findings for the QR codes on an invoice page.
 
-    ``scale`` is image pixels per page unit; boxes are returned in page units. Pages whose text
-    does not mention 发票 are skipped (decoding costs time and only invoices carry payloads we read).
+    ``scale`` is image pixels per page unit; boxes are returned in page units. Only pages that can
+    be an invoice's are decoded (decoding a page that has no code costs ~100 ms): whose text
+    mentions 发票 and that can belong to an invoice document (``classify.may_be_invoice_page``),
+    not a contract page whose payment clause names 发票: nothing compares a payload read there
+    with the print (``evaluation.consistency.qr_flags``).
     The detail holds the parsed fields (type, code, number, amount, date, check_code, crc) when the
     payload is an invoice payload; ``valid`` says whether it is.
     """
-    if "发票" not in compact(page.text):
+    if "发票" not in compact(page.text) or not may_be_invoice_page(page, classify(page)):
         return []
     findings = []
     for text, pts in decode_qr_codes(image_bgr):

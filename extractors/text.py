@@ -22,8 +22,6 @@ _SPECIAL = {
     "\u00a0": " ",
 }
 
-_WS = re.compile(r"\s+")
-
 
 def _fold_char(ch: str) -> str:
     """One character in its plain form; always exactly one character, so offsets survive."""
@@ -49,6 +47,9 @@ def normalize_with_offsets(text: str) -> tuple[str, list[int]]:
     Use it to match on clean text and report the span of the original characters:
     ``orig_start = offsets[start]``, ``orig_end = offsets[end - 1] + 1``.
     """
+    folded = text.translate(_FOLD)
+    if len(folded) == len(text) and "  " not in folded and not folded.startswith(" ") and not folded.endswith(" "):
+        return folded, list(range(len(folded)))  # nothing removed or collapsed: each character stays where it was
     chars: list[str] = []
     offsets: list[int] = []
     for i, ch in enumerate(text):
@@ -65,15 +66,32 @@ def normalize_with_offsets(text: str) -> tuple[str, list[int]]:
     return "".join(chars), offsets
 
 
+def _fold_table() -> dict[int, str | None]:
+    """``_fold_char`` of every character it changes, and the zero-width ones removed: a table for
+    ``str.translate``, which folds a page's text in C instead of character by character."""
+    table: dict[int, str | None] = {ord(ch): None for ch in _ZERO_WIDTH}
+    candidates = [*_SPECIAL, *(chr(c) for c in range(0xFF01, 0xFF5F)), *(chr(c) for c in range(0x2F00, 0x2FE0)),
+                  *(chr(c) for c in range(0xF900, 0xFB00)), *(chr(c) for c in range(0x110000) if chr(c).isspace())]
+    for ch in candidates:
+        if ord(ch) not in table and _fold_char(ch) != ch:
+            table[ord(ch)] = _fold_char(ch)
+    return table
+
+
+_FOLD = _fold_table()
+_SPACES = re.compile(" {2,}")
+
+
 def normalize(text: str) -> str:
     """Full-width ASCII to half-width, ``￥``/``¥`` to ``¥``, zero-width characters removed,
     whitespace collapsed to single spaces and trimmed; CJK characters are kept as they are."""
-    return normalize_with_offsets(text)[0]
+    # what normalize_with_offsets(text)[0] is, without the offsets
+    return _SPACES.sub(" ", text.translate(_FOLD)).strip(" ")
 
 
 def compact(text: str) -> str:
     """``normalize`` and then remove all whitespace (for matching labels OCR splits: ``名 称``)."""
-    return _WS.sub("", normalize(text))
+    return text.translate(_FOLD).replace(" ", "")
 
 
 def original_span(offsets: list[int], start: int, end: int) -> tuple[int, int]:

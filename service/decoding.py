@@ -7,8 +7,9 @@ each page at most ``page_timeout_s``; a child that runs past it, dies or runs ou
 killed, that page is reported, and the file goes on from the next page in a fresh child.
 
 A page's pixels come back through shared memory (a pipe costs ~80 ms for a 200 dpi A4 page, shared
-memory ~10 ms), and the child decodes the next page while this process reads the last one, one page
-ahead at most, so isolation costs about nothing on two cores (see bench/hostile.py).
+memory ~10 ms), and the child decodes the next pages while this process reads the last one, up to
+four pages (64 MiB of pixels) ahead, so isolation costs about nothing on two cores (see
+bench/hostile.py) and a page this process takes long over is time the child works ahead in.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import multiprocessing
 import os
 import threading
 import warnings
+from collections import deque
 from collections.abc import Iterator
 from multiprocessing import shared_memory
 from multiprocessing.connection import Connection
@@ -38,6 +40,10 @@ _DONE = "done"
 _NEXT = "next"
 _READY = "ready"
 _START_TIMEOUT_S = 120
+# how far the child decodes ahead of the reader: at most this many pages, holding at most this many
+# bytes of pixels, waiting to be taken (one page, whatever its size, always)
+_PAGES_AHEAD = 4
+_AHEAD_BYTES = 64 * 2**20
 # a file whose reading fails this many times in a row without delivering a page is given up
 _GIVE_UP_AFTER = 2
 
@@ -308,13 +314,23 @@ def _serve(conn: Connection, settings: Settings) -> None:
             return
         if request is None:
             return
+        if request == _NEXT:
+            continue  # the reader's word for a page of a file already finished
         op, source, kwargs = request
+        waiting: deque[int] = deque()  # the pixel bytes of each page sent that the reader has not taken
         try:
             if op == "pages":
                 for item in iter_pages(source, settings, render=True, **kwargs):
-                    conn.send(_pack(item))
-                    if conn.recv() != _NEXT:
-                        return
+                    message = _pack(item)
+                    conn.send(message)
+                    waiting.append(_pixel_bytes(message))
+                    # decode on while the reader has fewer than _PAGES_AHEAD pages (and few enough
+                    # pixels) waiting: a page that takes the reader long (a seal read, an OCR) is
+                    # time this process works ahead in, not time it waits
+                    while waiting and (len(waiting) >= _PAGES_AHEAD or sum(waiting) > _AHEAD_BYTES):
+                        if conn.recv() != _NEXT:
+                            return
+                        waiting.popleft()
             elif op == "count":
                 conn.send(page_count(source))
             else:
@@ -322,7 +338,18 @@ def _serve(conn: Connection, settings: Settings) -> None:
         except MemoryError:
             conn.send(ReportError(file=source.name, page=None, code=ErrorCode.decoder_failed,
                                   message="解码所需内存超过上限；请降低扫描分辨率，或调高 `EVIDENCE_DECODER_MEMORY_MB`"))
+        while waiting:  # the reader's word for each page it is still to take comes before the next request
+            if conn.recv() != _NEXT:
+                return
+            waiting.popleft()
         conn.send(_DONE)
+
+
+def _pixel_bytes(message: object) -> int:
+    """The bytes of pixels a packed page holds in shared memory (0 for an error or no image)."""
+    if isinstance(message, tuple) and message[2] is not None:
+        return int(np.prod(message[2]))
+    return 0
 
 
 def _pack(item: RawPage | ReportError) -> object:

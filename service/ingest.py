@@ -28,7 +28,7 @@ from PIL import Image, ImageOps
 from models.domain import ReportError, TextLine
 from models.enums import ErrorCode
 from service.settings import Settings
-from service.textlayer import TextLayer, read_text_layer
+from service.textlayer import TextLayer, read_text_layer, read_text_layer_pdfium
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp", ".webp", ".gif"}
 DOCUMENT_SUFFIXES = IMAGE_SUFFIXES | {".pdf", ".ofd"}
@@ -493,14 +493,10 @@ def _pdf_pages(source: SourceFile, settings: Settings, start: int, pages_before:
     # form fields and signature widgets (where e-signed seals often live) render only with the
     # form environment initialised
     document.init_forms()
-    try:
-        plumber = pdfplumber.open(io.BytesIO(source.data))
-        plumber_pages = plumber.pages
-    except Exception as exc:  # noqa: BLE001 - pdfminer raises many types; the text layer is optional
-        plumber, plumber_pages = None, []
-        text_error: str | None = f"text layer not readable: {_why(exc)}"
-    else:
-        text_error = None
+    # pdfplumber (pdfminer, ~15 times slower) is opened only for a page pdfium's reading declines
+    plumber: pdfplumber.PDF | None = None
+    plumber_pages: list[pdfplumber.page.Page] = []
+    text_error: str | None = None
     try:
         for index in range(start - 1, count):
             try:
@@ -509,8 +505,18 @@ def _pdf_pages(source: SourceFile, settings: Settings, start: int, pages_before:
             except Exception as exc:  # noqa: BLE001 - pdfium errors for one broken page
                 yield _err(ErrorCode.corrupt_page, f"第 {index + 1} 页无法读取：{_why(exc)}", source.name, index + 1)
                 continue
-            layer: TextLayer | None = None
-            if index < len(plumber_pages):
+            try:
+                layer: TextLayer | None = read_text_layer_pdfium(page)
+            except Exception:  # noqa: BLE001 - pdfplumber reads the page instead
+                log.info("pdfium's text of %s page %d not read", source.name, index + 1, exc_info=True)
+                layer = None
+            if layer is None and plumber is None and text_error is None:
+                try:
+                    plumber = pdfplumber.open(io.BytesIO(source.data))
+                    plumber_pages = plumber.pages
+                except Exception as exc:  # noqa: BLE001 - pdfminer raises many types; the text layer is optional
+                    text_error = f"text layer not readable: {_why(exc)}"
+            if layer is None and index < len(plumber_pages):
                 try:
                     layer = read_text_layer(plumber_pages[index])
                 except Exception as exc:  # noqa: BLE001 - a broken content stream: fall back to OCR
@@ -519,7 +525,7 @@ def _pdf_pages(source: SourceFile, settings: Settings, start: int, pages_before:
                     # pdfplumber keeps every page's parsed objects until the file is closed: a
                     # 600-page PDF held ~1.2 GB in the decoder child (bench/speed.py --memory)
                     plumber_pages[index].close()
-            elif text_error:
+            elif layer is None and text_error:
                 layer = TextLayer(lines=[], problem=text_error)
             raw = RawPage(file=source.name, file_page=index + 1, kind="pdf", width=float(width), height=float(height),
                           text_layer=layer, pdf_page_render=page)
@@ -547,8 +553,10 @@ def render_pdf_page(raw: RawPage, dpi: int, settings: Settings) -> tuple[np.ndar
     max_pixels = settings.max_image_megapixels * 1_000_000
     if raw.width * raw.height * scale * scale > max_pixels:
         scale = (max_pixels / (raw.width * raw.height)) ** 0.5
-    page = raw.pdf_page_render
-    return pil_to_bgr(page.render(scale=scale).to_pil()), scale  # type: ignore[attr-defined]
+    bitmap = raw.pdf_page_render.render(scale=scale)  # type: ignore[attr-defined]
+    if bitmap.mode == "BGR":  # pdfium's pixels are what OpenCV wants: copied out of its buffer, not converted twice
+        return bitmap.to_numpy().copy(), scale
+    return pil_to_bgr(bitmap.to_pil()), scale
 
 
 # --- OFD -----------------------------------------------------------------------------------------

@@ -4,6 +4,12 @@ layer can be trusted or the page must be OCR'd instead.
 A text layer is garbage when its glyphs do not map to real characters: ``(cid:N)`` codes from
 fonts without a ToUnicode map, private-use or replacement characters, or CJK documents whose
 text extracts as Latin noise. A page whose fonts are merely not embedded still has a usable layer.
+
+Two readers give the same lines: ``read_text_layer_pdfium`` takes the characters from pdfium
+(C, ~10 ms a dense page) and groups them as pdfplumber groups its own; ``read_text_layer`` uses
+pdfplumber (pdfminer, pure Python, ~150 ms a dense page), and reads the pages the first declines:
+a rotated page or text, glyphs without Unicode, text that may be a private font encoding, a page
+with next to no text (whose verdict turns on its images).
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from itertools import groupby
 from typing import Any
 
 from models.domain import TextLine
@@ -127,3 +134,163 @@ def read_text_layer(page: Any) -> TextLayer:
     covered = sum(max(0.0, (min(i["x1"], page.width) - max(i["x0"], 0)) * (min(i["bottom"], page.height) - max(i["top"], 0)))
                   for i in page.images)
     return TextLayer(lines=lines, problem=problem, chars=visible, image_coverage=min(1.0, covered / area))
+
+
+# pdfplumber's word grouping as ``read_text_layer`` asks for it (WordExtractor: x_tolerance 1.5,
+# y_tolerance 2, blanks split words, no text flow)
+_X_TOLERANCE = 1.5
+_Y_TOLERANCE = 2.0
+
+
+def read_text_layer_pdfium(page: Any) -> TextLayer | None:
+    """Read one pypdfium2 page's text layer as ``read_text_layer`` reads it with pdfplumber, or
+    None where this reading could differ from pdfplumber's (the caller then asks pdfplumber).
+
+    Each character's box is pdfminer's: from its origin across its advance, and from the font's
+    descent below the baseline up one font size (pdfium's own boxes are the glyph's ink). The
+    characters are grouped into words as pdfplumber groups them (rows by the top of the box within
+    ``_Y_TOLERANCE``, a gap over ``_X_TOLERANCE`` or a blank ends a word), then into lines.
+    """
+    import ctypes
+
+    import pypdfium2.raw as pdfium_c
+
+    left, bottom, right, top = page.get_mediabox()
+    if page.get_rotation() % 360 or left or bottom or page.get_cropbox() != (left, bottom, right, top):
+        return None  # pdfplumber measures from a rotated or offset box
+    height = top - bottom
+    textpage = pdfium_c.FPDFText_LoadPage(page.raw)
+    if not textpage:
+        return None
+    try:
+        chars = _pdfium_chars(textpage, height, ctypes, pdfium_c)
+    finally:
+        pdfium_c.FPDFText_ClosePage(textpage)
+    if chars is None:
+        return None
+    text = "".join(c[0] for c in chars)
+    visible = [c for c in text if not c.isspace()]
+    if len(visible) < MIN_TEXT_CHARS:
+        return None  # the verdict turns on the page's images, which pdfplumber measures
+    cjk = len(_CJK.findall(text))
+    letters = sum(1 for c in visible if c.isascii() and c.isalpha())
+    if cjk < len(visible) * 0.02 and letters > len(visible) * 0.4:
+        return None  # Latin text: whether it is a private font encoding turns on the font names
+    if assess(text, []) is not None:
+        return None
+    width = right - left
+    words = [w for w in _words(chars) if w["x1"] > 0 and w["top"] < height and w["x0"] < width and w["bottom"] > 0]
+    return TextLayer(lines=_merge_words(words), chars=len(visible))
+
+
+def _pdfium_chars(textpage: Any, height: float, ctypes: Any, pdfium_c: Any
+                  ) -> list[tuple[str, float, float, float, float]] | None:
+    """(text, x0, x1, top, bottom) of every character the content stream draws, in its order;
+    None when one is rotated, mirrored or skewed, or has no Unicode (pdfminer's ``(cid:N)``)."""
+    count = pdfium_c.FPDFText_CountChars(textpage)
+    if count < 0:
+        return None
+    ox, oy = ctypes.c_double(), ctypes.c_double()
+    box = pdfium_c.FS_RECTF()
+    matrix = pdfium_c.FS_MATRIX()
+    object_at = _address_of(pdfium_c.FPDFText_GetTextObject, ctypes)
+    # per text object: the height of a box, the descent, the standard font's widths, the width scale
+    objects: dict[int, tuple[float, float, dict[str, int] | None, float]] = {}
+    baseline, top, bottom = None, 0.0, 0.0  # the last character's, with its rounded box
+    out = []
+    for i in range(count):
+        code = pdfium_c.FPDFText_GetUnicode(textpage, i)
+        if (code in (0x20, 0x0D, 0x0A, 0x3000) or code < 0x20) and pdfium_c.FPDFText_IsGenerated(textpage, i) == 1:
+            continue  # pdfium's own word and line breaks, not in the content
+        if code == 0 or 0xD800 <= code < 0xE000 or pdfium_c.FPDFText_HasUnicodeMapError(textpage, i) == 1:
+            return None
+        key = object_at(textpage, i) or 0
+        if key not in objects:
+            obj = pdfium_c.FPDFText_GetTextObject(textpage, i)
+            font = pdfium_c.FPDFTextObj_GetFont(obj) if obj else None
+            if not font or not pdfium_c.FPDFText_GetMatrix(textpage, i, matrix):
+                return None
+            if not (matrix.b == 0 and matrix.c == 0 and matrix.a > 0 and matrix.d > 0):
+                return None  # rotated or mirrored: pdfplumber groups such text its own way
+            objects[key] = _font_metrics(font, pdfium_c.FPDFText_GetFontSize(textpage, i), matrix, ctypes, pdfium_c)
+        up, down, widths, scale = objects[key]
+        if not pdfium_c.FPDFText_GetCharOrigin(textpage, i, ox, oy) or not pdfium_c.FPDFText_GetLooseCharBox(textpage, i, box):
+            return None
+        char = chr(code)
+        x1 = ox.value + widths.get(char, 0) * scale if widths is not None else max(ox.value, box.right)
+        # pdfium computes in single precision: rounded, a box the content puts at 105.25 is at
+        # 105.25 as in pdfminer, so rows whose tops lie exactly the tolerance apart group alike
+        if (key, oy.value) != baseline:  # characters of one run share their baseline and box height
+            baseline = (key, oy.value)
+            y0 = oy.value + down
+            top, bottom = round(height - (y0 + up), 3), round(height - y0, 3)
+        out.append((char, round(ox.value, 3), round(x1, 3), top, bottom))
+    return out
+
+
+def _address_of(function: Any, ctypes: Any) -> Any:
+    """The pdfium ``function`` (one returning a handle) returning the handle's address, an int: a
+    third of the cost of the handle object, and comparable."""
+    faster = type(function)(ctypes.cast(function, ctypes.c_void_p).value)
+    faster.argtypes, faster.restype = function.argtypes, ctypes.c_void_p
+    return faster
+
+
+def _font_metrics(font: Any, size: float, matrix: Any, ctypes: Any, pdfium_c: Any
+                  ) -> tuple[float, float, dict[str, int] | None, float]:
+    """What a character's box takes from its font as pdfminer takes it: the box's height (the font
+    size) and the descent below the baseline, in page units, and for a standard font named in the
+    PDF (Helvetica, Times-Roman, Arial ...) its own metrics' widths (per 1000, with their scale)
+    where pdfium would use its substitute's."""
+    from pdfminer.fontmetrics import FONT_METRICS
+
+    descent = ctypes.c_float()
+    own = descent.value if pdfium_c.FPDFFont_GetDescent(font, 1000.0, descent) else 0.0
+    metrics = None
+    length = pdfium_c.FPDFFont_GetBaseFontName(font, None, 0)
+    if 0 < length <= 128:
+        name = ctypes.create_string_buffer(length)
+        pdfium_c.FPDFFont_GetBaseFontName(font, name, length)
+        metrics = FONT_METRICS.get(name.value.decode("latin-1"))
+    if metrics is not None:
+        own = float(metrics[0].get("Descent") or 0)
+    return size * matrix.d, own * size / 1000 * matrix.d, metrics[1] if metrics else None, size * matrix.a / 1000
+
+
+def _words(chars: list[tuple[str, float, float, float, float]]) -> list[dict[str, Any]]:
+    """pdfplumber's words (``WordExtractor.extract_words``) of upright characters."""
+    # rows: the tops clustered within the tolerance, each value to its cluster (cluster_objects)
+    tops = sorted({c[3] for c in chars})
+    cluster: dict[float, int] = {}
+    n, last = 0, None
+    for value in tops:
+        if last is not None and value > last + _Y_TOLERANCE:
+            n += 1
+        cluster[value] = n
+        last = value
+    rows = sorted(chars, key=lambda c: cluster[c[3]])  # stable: each row keeps the content order
+    words: list[dict[str, Any]] = []
+    for _, row in groupby(rows, key=lambda c: cluster[c[3]]):
+        current: list[tuple[str, float, float, float, float]] = []
+        for char in sorted(row, key=lambda c: c[1]):
+            if char[0].isspace():
+                if current:
+                    words.append(_word(current))
+                current = []
+            elif current and (char[1] < current[-1][1] or char[1] > current[-1][2] + _X_TOLERANCE
+                              or abs(char[3] - current[-1][3]) > _Y_TOLERANCE):
+                words.append(_word(current))
+                current = [char]
+            else:
+                current.append(char)
+        if current:
+            words.append(_word(current))
+    return words
+
+
+def _word(chars: list[tuple[str, float, float, float, float]]) -> dict[str, Any]:
+    return {"text": "".join(_LIGATURES.get(c[0], c[0]) for c in chars), "x0": min(c[1] for c in chars),
+            "x1": max(c[2] for c in chars), "top": min(c[3] for c in chars), "bottom": max(c[4] for c in chars)}
+
+
+_LIGATURES = {"ﬀ": "ff", "ﬃ": "ffi", "ﬄ": "ffl", "ﬁ": "fi", "ﬂ": "fl", "ﬆ": "st", "ﬅ": "st"}

@@ -24,7 +24,7 @@ from extractors.seals.geometry import (
     rim_coverage,
     rim_points,
 )
-from extractors.seals.ink import faint_ink_mask, ink_mask, without_rules
+from extractors.seals.ink import FAINT_INK, faint_ink_mask, ink_box, ink_mask, ink_strength, without_rules
 from models.enums import SealColor, SealShape
 
 
@@ -68,10 +68,18 @@ def _candidates(mask: np.ndarray, min_side: int) -> list[_Candidate]:
     broken rim falls apart into arcs; a seal cut by the page edge too)."""
     h, w = mask.shape[:2]
     s = min(h, w)
-    closed = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (3, 3)))
+    grows = (0, max(5, s // 90), max(9, s // 45))
+    # the work is done round the ink alone, with room on every side for the closing and the
+    # widest growing to reach as far as on the whole page (outside, the page is paper)
+    box = ink_box(mask, 2 + grows[-1])
+    if box is None:
+        return []
+    y0, y1, x0, x1 = box
+    ink = mask[y0:y1, x0:x1]
+    closed = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (3, 3)))
     out: list[_Candidate] = []
     seen: set[tuple[int, int, int, int]] = set()
-    for grow in (0, max(5, s // 90), max(9, s // 45)):
+    for grow in grows:
         if grow:
             grown = cv2.dilate(closed, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (grow, grow)))
         else:
@@ -83,12 +91,12 @@ def _candidates(mask: np.ndarray, min_side: int) -> list[_Candidate]:
                 continue
             if cw * ch > 0.6 * h * w and not (cw >= w - 4 and ch >= h - 4 and s < 900):
                 continue
-            key = (x // 4, y // 4, cw // 4, ch // 4)
+            key = ((x + x0) // 4, (y + y0) // 4, cw // 4, ch // 4)
             if key in seen:
                 continue
             seen.add(key)
             comp = np.where((labels[y:y + ch, x:x + cw] == i) & (closed[y:y + ch, x:x + cw] > 0), 255, 0).astype(np.uint8)
-            out.append(_Candidate(comp, (x, y)))
+            out.append(_Candidate(comp, (x + x0, y + y0)))
     return out
 
 
@@ -144,9 +152,13 @@ def _seam_slices(mask: np.ndarray, color: SealColor, min_side: int) -> list[Impr
     for flipped in (False, True):
         view = mask[:, ::-1] if flipped else mask
         x_band = int((1 - SEAM_BAND) * w)
-        n, _, stats, _ = cv2.connectedComponentsWithStats(view[:, x_band:], connectivity=8)
+        box = ink_box(view[:, x_band:], 0)
+        if box is None:
+            continue
+        top = box[0]
+        n, _, stats, _ = cv2.connectedComponentsWithStats(view[top:box[1], x_band:], connectivity=8)
         # (left, top, bottom, right) of each piece of ink near the side
-        pieces = [(int(stats[i, 0]) + x_band, int(stats[i, 1]), int(stats[i, 1] + stats[i, 3]),
+        pieces = [(int(stats[i, 0]) + x_band, int(stats[i, 1]) + top, int(stats[i, 1] + stats[i, 3]) + top,
                    int(stats[i, 0] + stats[i, 2]) + x_band) for i in range(1, n) if stats[i, 4] >= 12]
         done: set[int] = set()
         for left, *_ in sorted(pieces):
@@ -297,10 +309,13 @@ def find_impressions(image: np.ndarray) -> list[Impression]:
     min_side = max(36, int(min(h, w) * 0.035))
     found: list[Impression] = []
     for color in (SealColor.red, SealColor.blue):
+        strength = ink_strength(work, color)
+        if cv2.minMaxLoc(strength)[1] <= FAINT_INK:
+            continue  # not a pixel of this colour: no ink, faint or not (most pages of text)
         judged: list[tuple[Impression, int]] = []
         # a faint or worn stamping only shows in the second, more tolerant mask
         for rank, faint in enumerate((False, True)):
-            raw = faint_ink_mask(work, color) if faint else ink_mask(work, color)
+            raw = faint_ink_mask(work, color, strength) if faint else ink_mask(work, color, strength)
             if np.count_nonzero(raw) < min_side * 4:
                 continue
             mask = without_rules(raw)

@@ -49,7 +49,9 @@ def fingerprint(mask: np.ndarray) -> str:
 
 def mask_similarity(a: np.ndarray, b: np.ndarray, shift: int = 2) -> float:
     """Best intersection-over-union of two normalised masks over small shifts (the rim fit can be
-    off by a pixel or two between copies of one image)."""
+    off by a pixel or two between copies of one image), each shift wrapping round the edges."""
+    if a.shape == b.shape == (MASK_SIDE, MASK_SIDE) and MASK_SIDE == 64:
+        return _packed_similarity(a, b, shift)
     best = 0.0
     for dy in range(-shift, shift + 1):
         for dx in range(-shift, shift + 1):
@@ -59,3 +61,27 @@ def mask_similarity(a: np.ndarray, b: np.ndarray, shift: int = 2) -> float:
             if union:
                 best = max(best, inter / union)
     return best
+
+
+def _rows(mask: np.ndarray) -> np.ndarray:
+    """A 64-pixel-wide mask as one 64-bit word a row, its first column the highest bit."""
+    return np.packbits(mask.astype(bool), axis=1).view(">u8").ravel().astype(np.uint64)
+
+
+def _packed_similarity(a: np.ndarray, b: np.ndarray, shift: int) -> float:
+    """``mask_similarity`` on masks packed a row to a word: every shift at once, counting bits
+    (a pair of seals in ~20 µs instead of ~500; a dossier's reuse check compares every pair)."""
+    rows_a, rows_b = _rows(a), _rows(b)
+    side = np.uint64(64)
+    # np.roll along the columns moves each pixel to a later column: towards the lower bits
+    turned = []
+    for dx in range(-shift, shift + 1):
+        k = np.uint64(dx % 64)
+        turned.append(rows_b if dx % 64 == 0 else (rows_b >> k) | (rows_b << (side - k)))
+    # ... and along the rows, to a later row
+    order = np.array([(np.arange(64) - dy) % 64 for dy in range(-shift, shift + 1)])
+    moved = np.stack(turned)[:, order]  # (dx, dy, row)
+    inter = np.bitwise_count(rows_a & moved).sum(axis=2)
+    union = np.bitwise_count(rows_a | moved).sum(axis=2)
+    seen = union > 0
+    return float((inter[seen] / union[seen]).max()) if seen.any() else 0.0

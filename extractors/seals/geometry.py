@@ -115,14 +115,14 @@ def hull_points(component: np.ndarray, offset: tuple[int, int], shape: tuple[int
         return np.zeros((0, 2), np.float32)
     pts = np.concatenate([c.reshape(-1, 2) for c in contours]).astype(np.float32)
     hull = cv2.convexHull(pts).reshape(-1, 2)
-    # densify the hull so long edges (and protrusions) do not dominate by vertex count
-    dense = []
-    for i in range(len(hull)):
-        p, q = hull[i], hull[(i + 1) % len(hull)]
-        steps = max(1, int(np.hypot(*(q - p)) // 3))
-        for k in range(steps):
-            dense.append(p + (q - p) * (k / steps))
-    out = np.array(dense, np.float32) + np.array(offset, np.float32)
+    # densify the hull so long edges (and protrusions) do not dominate by vertex count: a point
+    # every 3 pixels along each edge (in float32, as the hull is)
+    delta = np.roll(hull, -1, axis=0) - hull
+    steps = np.maximum(1, (np.hypot(delta[:, 0], delta[:, 1]) // 3).astype(int))
+    edge = np.repeat(np.arange(len(hull)), steps)
+    k = np.arange(len(edge)) - np.repeat(np.cumsum(steps) - steps, steps)
+    along = (k / steps[edge]).astype(np.float32)
+    out = (hull[edge] + delta[edge] * along[:, None]) + np.array(offset, np.float32)
     h, w = shape
     on_border = (out[:, 0] <= 2) | (out[:, 1] <= 2) | (out[:, 0] >= w - 3) | (out[:, 1] >= h - 3)
     # a hull edge that spans a gap in the outline (a chord across a cut-off seal) is false too:

@@ -47,17 +47,19 @@ def printed_names(texts: list[str], near: str) -> list[str]:
 
 def whole_names(texts: list[str]) -> list[str]:
     """Every whole name printed in ``texts`` (see ``printed_names``), in order of appearance."""
-    out: list[str] = []
+    out: dict[str, None] = {}  # the names in order, each once
     for text in texts:
         for run in re.findall(r"[\u4e00-\u9fff()]{4,}", unicodedata.normalize("NFKC", text)):
-            ends = [e for e in range(2, len(run) + 1) if run[:e].endswith(NAME_ENDINGS)]
+            ends = [e for e in range(2, len(run) + 1) if run.endswith(NAME_ENDINGS, 0, e)]
+            if not ends:
+                continue
             role = _ROLE_WORDS.match(run)
             starts = sorted({0, role.end() if role else 0, *ends})
             for start in starts:
                 for end in ends:
-                    if end - start >= 4 and (name := run[start:end]) not in out:
-                        out.append(name)
-    return out
+                    if end - start >= 4:
+                        out.setdefault(run[start:end])
+    return list(out)
 
 
 def max_corrections(name: str) -> int:
@@ -232,6 +234,13 @@ def confirm_names(seals: list[Seal], rims: list[Rim], documents: list[Document],
     codes printed in the dossier (``confirm_tax_id``). Checks are cached like readings."""
     by_id = {r.seal_id: r for r in rims}
     text_of = {p.page: [line.text for line in p.lines] for p in pages}
+    names_on: dict[int, list[str]] = {}  # whole_names of each page, worked out once for every seal on its document
+    parsed: dict[int, _Printed] = {}  # each document's printed names and codes, parsed once for every seal
+
+    def document_fields(doc: Document) -> _Printed:
+        if id(doc) not in parsed:
+            parsed[id(doc)] = _document_fields(doc)
+        return parsed[id(doc)]
     printed_codes = [(p.page, line.bbox, code) for p in pages for line in p.lines for code in _codes_in(line.text)]
     out = []
     for seal in seals:
@@ -239,9 +248,11 @@ def confirm_names(seals: list[Seal], rims: list[Rim], documents: list[Document],
         doc = next((d for d in documents if seal.page in d.pages), None)
         # the seal's own document first, so that a value is said to be printed where it belongs
         own = [doc] if doc else []
-        sources, codes = _printed_fields(own + [d for d in documents if d is not doc], applicant)
+        sources, codes = _printed_fields(own + [d for d in documents if d is not doc], applicant, document_fields)
         for n in doc.pages if doc else [seal.page]:
-            for name in whole_names(text_of.get(n, [])):
+            if n not in names_on:
+                names_on[n] = whole_names(text_of.get(n, []))
+            for name in names_on[n]:
                 sources.setdefault(name, f"p{n}")
             for name in authority_names(text_of.get(n, []), seal.arc_text):
                 sources.setdefault(name, f"p{n} division + office")
@@ -280,20 +291,37 @@ def confirm_names(seals: list[Seal], rims: list[Rim], documents: list[Document],
     return out
 
 
-def _printed_fields(documents: list[Document], applicant: Applicant) -> tuple[dict[str, str], dict[str, str]]:
+_Printed = tuple[list[tuple[str, str]], list[tuple[str, str]]]
+
+
+def _printed_fields(documents: list[Document], applicant: Applicant,
+                    fields_of: Callable[[Document], _Printed] | None = None) -> tuple[dict[str, str], dict[str, str]]:
     """The names and the valid credit codes the documents' fields hold, each with where it is
-    printed ("p10 seller_name"; the first document that holds it); the applicant's name too."""
+    printed ("p10 seller_name"; the first document that holds it); the applicant's name too.
+    ``fields_of``: ``_document_fields``, remembered by a caller that asks for many seals."""
     names: dict[str, str] = {}
     codes: dict[str, str] = {}
     for doc in documents:
-        for key, field in doc.fields.items():
-            value = unicodedata.normalize("NFKC", str(field.value or "")).replace(" ", "")
-            if len(normalize_code(value)) in (15, 18) and tax_id_valid(value):
-                codes.setdefault(normalize_code(value), f"p{field.page} {key}")
-            elif len(CJK.findall(value)) >= 4 and value.endswith(NAME_ENDINGS):
-                names.setdefault(value, f"p{field.page} {key}")
+        doc_names, doc_codes = (fields_of or _document_fields)(doc)
+        for value, where in doc_names:
+            names.setdefault(value, where)
+        for code, where in doc_codes:
+            codes.setdefault(code, where)
     if applicant.name:
         names.setdefault(applicant.name, "applicant")
+    return names, codes
+
+
+def _document_fields(doc: Document) -> _Printed:
+    """One document's names and valid credit codes, in field order, with where each is printed."""
+    names: list[tuple[str, str]] = []
+    codes: list[tuple[str, str]] = []
+    for key, field in doc.fields.items():
+        value = unicodedata.normalize("NFKC", str(field.value or "")).replace(" ", "")
+        if len(normalize_code(value)) in (15, 18) and tax_id_valid(value):
+            codes.append((normalize_code(value), f"p{field.page} {key}"))
+        elif len(CJK.findall(value)) >= 4 and value.endswith(NAME_ENDINGS):
+            names.append((value, f"p{field.page} {key}"))
     return names, codes
 
 

@@ -93,3 +93,10 @@ def test_wording_rules_are_validated() -> None:
     data["wording"][1].pop("with")
     with pytest.raises(ValidationError):
         Lexicon.model_validate(data)
+
+
+def test_a_slip_is_found_in_either_half_of_an_alias_anywhere_in_the_line() -> None:
+    # one substituted character leaves the other half of the alias as printed: either half finds it
+    for text in ("远输管理系统", "运输管理糸统", "甲方采购运输管理糸统一套", "采购远输管理系统"):
+        assert [m.product for m in match_products([page(text)])] == ["物流管理 TMS"], text
+    assert match_products([page("远输管理糸统")]) == []  # two slips are not one

@@ -9,6 +9,7 @@ import pytest
 from extractors.qr import decode_qr_codes, parse_invoice_qr, qr_findings
 from models.domain import PageText, TextLine
 from models.enums import TextSource
+from tests.extractors.invoice_pages import paper_layout, text_page
 
 PAYLOAD = "01,10,037012000211,32330792,20000.00,20200415,44026859952890786666,8C29,"
 
@@ -29,9 +30,10 @@ def invoice_page_image(payload: str, at: tuple[int, int] = (40, 30), size: tuple
     return page
 
 
-def page_text(width: float, height: float, text: str = "山东增值税电子普通发票") -> PageText:
-    return PageText(page=5, width=width, height=height, text_source=TextSource.text_layer,
-                    lines=[TextLine(text=text, bbox=(200, 10, 400, 30))])
+def page_text(width: float, height: float, text: str | None = None) -> PageText:
+    """The text of an invoice page (``text``: of a page with that one line instead)."""
+    lines = paper_layout().lines if text is None else [TextLine(text=text, bbox=(200, 10, 400, 30))]
+    return PageText(page=5, width=width, height=height, text_source=TextSource.text_layer, lines=lines)
 
 
 def test_parse_an_e_invoice_payload() -> None:
@@ -90,6 +92,13 @@ def test_the_finding_carries_the_parsed_fields_and_its_box_in_page_units() -> No
 def test_pages_that_are_not_invoices_are_not_decoded() -> None:
     image = invoice_page_image(PAYLOAD)
     assert qr_findings(image, page_text(1600, 930, text="营业执照"), 1.0) == []
+    # a contract's payment clause names 发票, but a contract page never joins an invoice document
+    contract = text_page("云服务采购合同", "甲方：济南舜耕智能装备有限公司", "乙方：山东泺源云计算有限公司",
+                         "经双方协商一致，签订本合同。乙方收款后五个工作日内开具增值税普通发票。")
+    assert qr_findings(image, contract, 1.0) == []
+    # a 销货清单 page may continue the invoice before it: its code is read
+    listing = text_page("销售货物或者提供应税劳务清单", "购买方名称：济南舜耕智能装备有限公司", "增值税电子普通发票")
+    assert [f.value for f in qr_findings(image, listing, 1.0)] == [PAYLOAD]
 
 
 def test_a_code_that_is_not_an_invoice_payload_is_reported_as_invalid() -> None:

@@ -313,3 +313,78 @@ def test_the_tax_id_line_is_cut_again_whole_and_widened() -> None:
 ])
 def test_seal_use(kind: str, center: str, use: str) -> None:
     assert seal_use(kind, center) == use
+
+
+# --- finding seals fast: the same impressions, for less work --------------------------------------
+
+
+def test_a_page_without_seal_coloured_ink_costs_no_mask_work(monkeypatch: pytest.MonkeyPatch) -> None:
+    img = page()
+    for y in range(60, 940, 30):  # black and grey print, a grey table rule: no colour anywhere
+        cv2.putText(img, "Contract clause 12: payment within 30 days", (40, y), cv2.FONT_HERSHEY_SIMPLEX, 0.7,
+                    (20, 20, 20) if y % 60 else (120, 120, 120), 2)
+    cv2.line(img, (40, 500), (760, 500), (90, 90, 90), 3)
+    import extractors.seals.detect as detect
+
+    def unexpected(*args: object, **kwargs: object) -> None:
+        raise AssertionError("no ink mask is needed on a page without any seal-coloured pixel")
+
+    monkeypatch.setattr(detect, "ink_mask", unexpected)
+    monkeypatch.setattr(detect, "faint_ink_mask", unexpected)
+    assert find_impressions(img) == []
+
+
+def _reference_strength(image: np.ndarray, color: SealColor) -> np.ndarray:
+    b, g, r = (image[..., i].astype(np.int16) for i in range(3))
+    s = np.minimum(r - g, r - b + 40) if color == SealColor.red else np.minimum(b - r, b - g)
+    return np.clip(s, 0, 255).astype(np.uint8)
+
+
+@pytest.mark.parametrize("color", [SealColor.red, SealColor.blue])
+def test_the_ink_strength_in_8_bit_arithmetic_is_the_signed_one(color: SealColor) -> None:
+    from extractors.seals.ink import ink_strength
+
+    levels = np.arange(0, 256, 5, dtype=np.uint8)  # every combination of 52 levels a channel
+    colours = np.stack(np.meshgrid(levels, levels, levels, indexing="ij"), -1).reshape(-1, 1, 3)
+    assert np.array_equal(ink_strength(colours, color), _reference_strength(colours, color))
+
+
+def test_the_masks_worked_round_the_ink_are_those_of_the_whole_page() -> None:
+    from extractors.seals.ink import faint_ink_mask, without_rules
+
+    img = cv2.imread(str(SAMPLES / "06_发票扫描.png"))
+    for color in (SealColor.red, SealColor.blue):
+        strength = _reference_strength(img, color)
+        background = cv2.medianBlur(strength, 31)
+        smooth = cv2.GaussianBlur(strength, (5, 5), 0)
+        whole = np.where((cv2.subtract(smooth, background) > 10) | (strength > (30 if color == SealColor.red else 40)),
+                         255, 0).astype(np.uint8)
+        assert np.array_equal(faint_ink_mask(img, color), whole)
+        h, w = whole.shape
+        horizontal = cv2.morphologyEx(whole, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (max(100, w // 6), 1)))
+        vertical = cv2.morphologyEx(whole, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(100, h // 8))))
+        rules = cv2.dilate(horizontal | vertical, np.ones((3, 3), np.uint8))
+        assert np.array_equal(without_rules(whole), cv2.bitwise_and(whole, cv2.bitwise_not(rules)))
+
+
+def test_the_similarity_of_packed_masks_is_the_shifted_overlap() -> None:
+    from extractors.seals.fingerprint import _packed_similarity
+
+    def by_rolling(a: np.ndarray, b: np.ndarray, shift: int = 2) -> float:
+        best = 0.0
+        for dy in range(-shift, shift + 1):
+            for dx in range(-shift, shift + 1):
+                moved = np.roll(np.roll(b, dy, axis=0), dx, axis=1)
+                union = int(np.count_nonzero(a | moved))
+                if union:
+                    best = max(best, int(np.count_nonzero(a & moved)) / union)
+        return best
+
+    rng = np.random.default_rng(3)
+    for k in range(300):
+        a = (rng.random((MASK_SIDE, MASK_SIDE)) < rng.uniform(0, 0.5)).astype(np.uint8)
+        b = np.roll(a, (int(rng.integers(-3, 4)), int(rng.integers(-3, 4))), axis=(0, 1)) if k % 2 else \
+            (rng.random((MASK_SIDE, MASK_SIDE)) < 0.3).astype(np.uint8)
+        assert _packed_similarity(a, b, 2) == by_rolling(a, b)
+    empty = np.zeros((MASK_SIDE, MASK_SIDE), np.uint8)
+    assert mask_similarity(empty, empty) == 0.0

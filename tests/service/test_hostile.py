@@ -236,3 +236,26 @@ def test_a_healthy_decoder_child_serves_the_next_dossier_and_a_dead_one_does_not
     with open_reader(settings) as third:
         assert third is not first
     assert isinstance(open_reader(settings.model_copy(update={"isolate_decoders": False})), InProcessReader)
+
+
+def test_the_child_decodes_ahead_while_the_reader_takes_long_over_a_page(tmp_path: Path) -> None:
+    import pypdfium2 as pdfium
+
+    one = pdfium.PdfDocument(slow_pdf(2000))
+    pdf = pdfium.PdfDocument.new()
+    for _ in range(5):
+        pdf.import_pages(one, [0])  # five pages, each slow to draw
+    target = tmp_path / "slow5.pdf"
+    pdf.save(target)
+    with DecoderProcess(Settings(data_dir=tmp_path, database_url=None)) as reader:
+        reader._start()
+        pages = reader.pages(SourceFile("slow5.pdf", target.read_bytes()))
+        started = time.perf_counter()
+        next(pages)
+        decode = time.perf_counter() - started  # one page drawn and handed over
+        time.sleep(8 * decode)  # the reader busy with page 1 (a seal, an OCR): the child works on
+        started = time.perf_counter()
+        rest = list(pages)
+        assert len(rest) == 4
+        # pages 2 to 5 were drawn meanwhile: taking them costs no drawing
+        assert time.perf_counter() - started < decode
