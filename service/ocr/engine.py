@@ -172,14 +172,28 @@ class RapidOcrEngine:
             self._engine._load_cls_model()
             _ = self._first_pass
 
-    def _detect(self, image: np.ndarray) -> np.ndarray:
-        """Text line quads (n x 4 x 2, float32) in ``image``'s pixels, in reading order."""
+    def _detect(self, image: np.ndarray, *, enlarge: bool = True) -> np.ndarray:
+        """Text line quads (n x 4 x 2, float32) in ``image``'s pixels, in reading order.
+
+        The detector enlarges an image whose shorter side is under 736 px (small photos, cut-outs);
+        ``enlarge=False`` keeps a part of a page at the page's scale, where its print is as legible
+        as on the rest of the page.
+        """
         from rapidocr.utils.process_img import apply_vertical_padding, map_boxes_to_original
 
         rapid = self._engine
         scaled, record = rapid.preprocess_img(image)
         scaled, record = apply_vertical_padding(scaled, record, rapid.width_height_ratio, rapid.min_height)
-        found = rapid._load_det_model()(scaled)
+        detector = rapid._load_det_model()
+        if enlarge:
+            found = detector(scaled)
+        else:
+            kept = detector.limit_side_len, detector.limit_type
+            detector.limit_side_len, detector.limit_type = self.DET_MAX_SIDE, "max"
+            try:
+                found = detector(scaled)
+            finally:
+                detector.limit_side_len, detector.limit_type = kept
         if found.boxes is None or not len(found.boxes):
             return np.zeros((0, 4, 2), np.float32)
         h, w = image.shape[:2]
@@ -245,14 +259,18 @@ class RapidOcrEngine:
         resized = min(int(height * ratio), int(np.ceil(height * w / max(1, h))))
         return FrameProbs(probs, self._classes, batch.shape[-1] / len(probs) * w / max(1, resized))
 
-    def read(self, image: np.ndarray) -> list[OcrBox]:
+    def read_region(self, image: np.ndarray) -> list[OcrBox]:
+        """``read`` for a part of a page (the print under a seal), at the page's own scale."""
+        return self.read(image, enlarge=False)
+
+    def read(self, image: np.ndarray, *, enlarge: bool = True) -> list[OcrBox]:
         """Every text line of ``image``: detected on the scaled page, cut from the full-resolution
         one, turned by the direction classifier where it stands upside down, and recognised."""
         from rapidocr.utils.process_img import get_rotate_crop_image
 
         with self._lock:
             image = self._engine.load_img(image)  # grey or RGBA to BGR
-            quads = self._detect(image)
+            quads = self._detect(image, enlarge=enlarge)
             if not len(quads):
                 return []
             crops = [get_rotate_crop_image(image, quad.copy()) for quad in quads]

@@ -23,7 +23,7 @@ from models.domain import TextLine
 from service.ocr.engine import OcrBox, OcrEngine, Quad
 
 # bump when the reading steps change, so cached results from older steps are not reused
-READER_VERSION = "4"
+READER_VERSION = "5"
 
 Box = tuple[int, int, int, int]  # x0, y0, x1, y1 in image pixels
 # where the seal impressions are on an upright page image (the OCR reader re-reads the print under them)
@@ -198,7 +198,9 @@ def recover_under_seals(image: np.ndarray, lines: list[TextLine], engine: OcrEng
         pad = 10
         x0, y0 = max(0, x0 - pad), max(0, y0 - pad)
         x1, y1 = min(image.shape[1], x1 + pad), min(image.shape[0], y1 + pad)
-        boxes = engine.read(suppress_ink(image[y0:y1, x0:x1]))
+        # a part of the page: read at the page's scale where the engine can (not enlarged as a photo)
+        read = getattr(engine, "read_region", engine.read)
+        boxes = read(suppress_ink(image[y0:y1, x0:x1]))
         for box in boxes:
             line = _to_line(box, x0, y0)
             if line.confidence < 0.6 or not line.text.strip():

@@ -219,3 +219,23 @@ def test_the_ocr_backend_is_chosen_by_name_and_names_the_cache_key(monkeypatch: 
     monkeypatch.setenv("EVIDENCE_OCR_BACKEND", "tensorflow")
     with pytest.raises(EngineUnavailable, match="EVIDENCE_OCR_BACKEND"):
         RapidOcrEngine()
+
+
+class _RegionEngine(FakeEngine):
+    """Counts how the print under seals is read."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.regions = 0
+
+    def read_region(self, image: np.ndarray) -> list[OcrBox]:
+        self.regions += 1
+        return []
+
+
+def test_the_print_under_a_seal_is_read_at_the_page_scale_where_the_engine_can(tmp_path: Path) -> None:
+    engine = _RegionEngine()
+    page = np.full((300, 400, 3), 255, np.uint8)
+    read_page(page, engine, OcrCache(tmp_path), seal_boxes=lambda _: [(50, 50, 150, 150), (200, 50, 300, 150)])
+    # the page once as a whole, each seal's region as a part of it (not enlarged like a small photo)
+    assert (engine.reads, engine.regions) == (1, 2)
