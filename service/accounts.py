@@ -56,12 +56,12 @@ def create_account(session: Session, name: str, role: str, *, district: list[str
     places = [d.strip() for d in district or [] if d.strip()]
     if role == "applicant" and len(places) > 1:
         raise AccountError("bad_district", "申请人只属于一个区县")
+    if session.exec(select(Account).where(Account.name == name)).first() is not None:
+        raise AccountError("account_exists", f"账户 {name} 已存在")
     if role == "reviewer" and not places:
         # a reviewer sees the dossiers of its districts: without one it would see nothing, not
         # even what it uploads itself
-        raise AccountError("bad_district", "审核人员须负责至少一个区县（--district）")
-    if session.exec(select(Account).where(Account.name == name)).first() is not None:
-        raise AccountError("account_exists", f"账户 {name} 已存在")
+        raise AccountError("bad_district", "审核人员须负责至少一个区县（命令行用 --district，接口用 districts）")
     token = new_token()
     account = Account(name=name, role=role, district=",".join(places), token_hash=token_hash(token),
                       password_hash=_HASHER.hash(password) if password else None,

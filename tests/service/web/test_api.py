@@ -167,6 +167,9 @@ def test_admins_manage_accounts(service: Service) -> None:
     assert r.status_code == 201 and r.json()["token"].startswith("ec_")
     assert c.get("/api/me", headers={"Authorization": f"Bearer {r.json()['token']}"}).json()["districts"] == ["历城区"]
     assert c.post("/api/accounts", headers=s.auth("admin"), json={"name": "王审核", "role": "reviewer"}).status_code == 409
+    # a reviewer answering for no district would see nothing, not even what it uploads
+    nowhere = c.post("/api/accounts", headers=s.auth("admin"), json={"name": "李审核", "role": "reviewer"})
+    assert nowhere.status_code == 422 and nowhere.json()["code"] == "bad_district"
     assert c.post("/api/accounts", headers=s.auth("reviewer-lixia"), json={"name": "y", "role": "admin"}).status_code == 403
     stopped = c.delete(f"/api/accounts/{r.json()['id']}", headers=s.auth("admin")).json()
     assert stopped["active"] is False
