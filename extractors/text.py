@@ -53,12 +53,10 @@ def normalize_with_offsets(text: str) -> tuple[str, list[int]]:
     chars: list[str] = []
     offsets: list[int] = []
     for i, ch in enumerate(text):
-        if ch in _ZERO_WIDTH:
-            continue
-        folded = _fold_char(ch)
-        if folded == " " and (not chars or chars[-1] == " "):
-            continue  # collapse runs and drop leading whitespace
-        chars.append(folded)
+        plain = _FOLD.get(ord(ch), ch)  # the same table as the fast path; None: a zero-width character
+        if plain is None or (plain == " " and (not chars or chars[-1] == " ")):
+            continue  # removed, or a run of whitespace collapsed and leading whitespace dropped
+        chars.append(plain)
         offsets.append(i)
     if chars and chars[-1] == " ":
         chars.pop()
