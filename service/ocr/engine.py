@@ -227,21 +227,14 @@ class RapidOcrEngine:
         return [[(float(x), float(y)) for x, y in quad] for quad in quads]
 
     def recognize(self, crop: np.ndarray) -> tuple[str, float]:
-        """One line, by the small recogniser (seal text and orientation checks want its reading)."""
-        return self.recognize_many([crop])[0]
-
-    def recognize_many(self, crops: list[np.ndarray]) -> list[tuple[str, float]]:
-        """Several lines in one batch by the small recogniser, each prepared as ``recognize`` does."""
+        """One line, by the small recogniser (seal text and orientation checks want its reading),
+        the crop prepared as RapidOCR's own call prepares it: grey or RGBA to BGR, scaled within bounds."""
         from rapidocr.ch_ppocr_rec import TextRecInput
 
-        if not crops:
-            return []
         with self._lock:
             rapid = self._engine
-            # as RapidOCR's own call prepares an image: grey or RGBA to BGR, then scaled within bounds
-            prepared = [rapid.preprocess_img(rapid.load_img(crop))[0] for crop in crops]
-            out = rapid._load_rec_model()(TextRecInput(img=prepared))
-        return [(str(t), float(s)) for t, s in zip(out.txts, out.scores, strict=True)]
+            out = rapid._load_rec_model()(TextRecInput(img=[rapid.preprocess_img(rapid.load_img(crop))[0]]))
+        return str(out.txts[0]), float(out.scores[0])
 
     def frame_probs(self, crop: np.ndarray) -> FrameProbs:
         """The recogniser's per-frame character probabilities for ``crop``, prepared as
