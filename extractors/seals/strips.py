@@ -294,8 +294,10 @@ def name_strips(image: np.ndarray, imp: Impression) -> list[list[NameStrip]]:
         span = min(plan.n, plan.length + 2 * margin)
         start = plan.start - (span - plan.length) // 2
         group = []
-        for source, lo, hi in (("sharp", 0.02, 0.06), ("filled", 0.02, 0.06), ("sharp", 0.06, 0.16),
-                               ("sharp", -0.02, 0.0), ("plain", 0.02, 0.06)):
+        # the likeliest readings first: a reader that stops once two variants agree (``read_arc``)
+        # mostly reads the first two; filling in black print changes the glyphs most, so it comes late
+        for source, lo, hi in (("sharp", 0.02, 0.06), ("sharp", 0.06, 0.16), ("sharp", -0.02, 0.0),
+                               ("filled", 0.02, 0.06), ("plain", 0.02, 0.06)):
             if source == "filled" and filled is None:
                 filled = arc_ink(local, imp.color, inpaint=True)
             d0, d1 = plan.rim_in - lo * h, plan.text_in + hi * h

@@ -90,12 +90,14 @@ def _read_name_strips(image: np.ndarray, imp: Impression, engine: OcrEngine) -> 
     name ends wins. ("", 0) when no place reads as a name."""
     chosen: tuple[str, float, float] | None = None
     for group in name_strips(image, imp):
-        readings = []
+        readings: list[tuple[str, float]] = []
         for strip in group:
             text, score = engine.recognize(strip.image)
             text = clean_arc(text)
             if text:
                 readings.append((text, score))
+            if settled(readings):
+                break
         text, score = vote(readings)
         if not text.endswith(NAME_ENDINGS):
             text = _name_order(text)  # ink all round the ring: the strip may start mid-name
@@ -127,6 +129,20 @@ def vote(readings: list[tuple[str, float]]) -> tuple[str, float]:
     text = readings[int(np.argmax(support))][0]
     agree = [sc for other, sc in readings if other == text]
     return text, float(np.mean(agree))
+
+
+#: two variants of a strip read alike, each at least this sure, settle its reading: on the seal
+#: benchmark's 102 strip groups the full five-way vote never chose otherwise, and at 0.9 it did once
+#: (小区 for 山区, read twice at 0.94 and 0.96)
+AGREED_SURE = 0.95
+
+
+def settled(readings: list[tuple[str, float]]) -> bool:
+    """The newest reading repeats an earlier one and both are sure: the others would not outvote them."""
+    if len(readings) < 2:
+        return False
+    text, score = readings[-1]
+    return score >= AGREED_SURE and any(other == text and sc >= AGREED_SURE for other, sc in readings[:-1])
 
 
 # how the names of companies and authorities end
@@ -204,7 +220,7 @@ def _worth_keeping(text: str) -> bool:
     return len(CJK.findall(compact)) >= 2 or len(re.findall(r"[0-9A-Z]", compact)) >= 12
 
 
-SEAL_READER_VERSION = "4"  # bump when reading changes, so cached readings are not reused
+SEAL_READER_VERSION = "5"  # bump when reading changes, so cached readings are not reused
 
 
 @dataclass(frozen=True)
