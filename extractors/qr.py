@@ -133,6 +133,12 @@ def decode_qr_codes(image_bgr: np.ndarray) -> list[tuple[str, np.ndarray]]:
     return []
 
 
+def may_hold_invoice_qr(page: PageText) -> bool:
+    """Whether ``qr_findings`` can find anything on ``page`` (it mentions 发票): a cheap test, made
+    where the page is drawn, before its pixels are kept for it."""
+    return "发票" in compact(page.text)
+
+
 def qr_findings(image_bgr: np.ndarray, page: PageText, scale: float) -> list[Finding]:
     """``qr_payload`` findings for the QR codes on an invoice page.
 
@@ -144,7 +150,7 @@ def qr_findings(image_bgr: np.ndarray, page: PageText, scale: float) -> list[Fin
     The detail holds the parsed fields (type, code, number, amount, date, check_code, crc) when the
     payload is an invoice payload; ``valid`` says whether it is.
     """
-    if "发票" not in compact(page.text) or not may_be_invoice_page(page, classify(page)):
+    if not may_hold_invoice_qr(page) or not may_be_invoice_page(page, classify(page)):
         return []
     findings = []
     for text, pts in decode_qr_codes(image_bgr):

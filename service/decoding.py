@@ -32,6 +32,7 @@ from models.domain import ReportError
 from models.enums import ErrorCode
 from service.forensics import FileForensics, analyse_file
 from service.ingest import RawPage, SourceFile, iter_pages, page_count
+from service.pagepixels import take_page_pixels
 from service.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -41,8 +42,10 @@ _NEXT = "next"
 _READY = "ready"
 _START_TIMEOUT_S = 120
 # how far the child decodes ahead of the reader: at most this many pages, holding at most this many
-# bytes of pixels, waiting to be taken (one page, whatever its size, always)
-_PAGES_AHEAD = 4
+# bytes of pixels and previews, waiting to be taken (one page, whatever its size, always). Most
+# text-layer pages come without pixels (``service.pagepixels``): many of them fit in the time the
+# reader takes over one sealed page
+_PAGES_AHEAD = 16
 _AHEAD_BYTES = 64 * 2**20
 # a file whose reading fails this many times in a row without delivering a page is given up
 _GIVE_UP_AFTER = 2
@@ -54,8 +57,10 @@ class InProcessReader:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
 
-    def pages(self, source: SourceFile, *, pages_before: int = 0) -> Iterator[RawPage | ReportError]:
-        return iter_pages(source, self.settings, pages_before=pages_before)
+    def pages(self, source: SourceFile, *, pages_before: int = 0, previews: bool = True
+              ) -> Iterator[RawPage | ReportError]:
+        for item in iter_pages(source, self.settings, pages_before=pages_before):
+            yield take_page_pixels(item, previews=previews)  # type: ignore[misc]
 
     def forensics(self, source: SourceFile) -> FileForensics:
         return analyse_file(source.name, source.data)
@@ -199,26 +204,28 @@ class DecoderProcess:
                 code = self._process.exitcode
             return None, f"crashed (exit {code})"
 
-    def pages(self, source: SourceFile, *, pages_before: int = 0) -> Iterator[RawPage | ReportError]:
-        """The file's pages as ``iter_pages`` gives them; a page the child hangs or dies on is an error."""
+    def pages(self, source: SourceFile, *, pages_before: int = 0, previews: bool = True
+              ) -> Iterator[RawPage | ReportError]:
+        """The file's pages as ``iter_pages`` gives them, text-layer pages with their seal impressions
+        and preview taken (``take_page_pixels``); a page the child hangs or dies on is an error."""
         finished = False
         try:
-            yield from self._pages(source, pages_before)
+            yield from self._pages(source, pages_before, previews)
             finished = True
         finally:
             if not finished:  # abandoned mid-file: the child waits for a word that will not come
                 self._kill()
 
-    def _pages(self, source: SourceFile, pages_before: int) -> Iterator[RawPage | ReportError]:
+    def _pages(self, source: SourceFile, pages_before: int, previews: bool) -> Iterator[RawPage | ReportError]:
         timeout = self.settings.page_timeout_s
         expected, failures = 1, 0
         while True:
             try:
-                self._start().send(("pages", source, {"start": expected, "pages_before": pages_before}))
+                self._start().send(("pages", source, {"start": expected, "pages_before": pages_before, "previews": previews}))
             except (OSError, ValueError) as exc:  # the child died between two files
                 log.warning("decoder child unusable: %r", exc)
                 self._kill()
-                self._start().send(("pages", source, {"start": expected, "pages_before": pages_before}))
+                self._start().send(("pages", source, {"start": expected, "pages_before": pages_before, "previews": previews}))
             while True:
                 item, failure = self._receive(timeout)
                 if failure is None and isinstance(item, str) and item == _DONE:
@@ -320,8 +327,9 @@ def _serve(conn: Connection, settings: Settings) -> None:
         waiting: deque[int] = deque()  # the pixel bytes of each page sent that the reader has not taken
         try:
             if op == "pages":
+                previews = kwargs.pop("previews", True)
                 for item in iter_pages(source, settings, render=True, **kwargs):
-                    message = _pack(item)
+                    message = _pack(take_page_pixels(item, previews=previews))  # type: ignore[arg-type]
                     conn.send(message)
                     waiting.append(_pixel_bytes(message))
                     # decode on while the reader has fewer than _PAGES_AHEAD pages (and few enough
@@ -346,35 +354,47 @@ def _serve(conn: Connection, settings: Settings) -> None:
 
 
 def _pixel_bytes(message: object) -> int:
-    """The bytes of pixels a packed page holds in shared memory (0 for an error or no image)."""
-    if isinstance(message, tuple) and message[2] is not None:
-        return int(np.prod(message[2]))
+    """The bytes a packed page holds in shared memory (0 for an error, or a page with neither)."""
+    if isinstance(message, tuple) and message[1] is not None:
+        return (int(np.prod(message[2])) if message[2] is not None else 0) + message[3]
     return 0
 
 
 def _pack(item: RawPage | ReportError) -> object:
-    """A page for the pipe: its pixels in shared memory, the rest pickled."""
+    """A page for the pipe: its pixels and preview in shared memory (a pipe holds a preview or two
+    before the writer waits), the rest pickled: ``(page, block name, image shape, preview bytes)``."""
     if not isinstance(item, RawPage):
         return item
     item.pdf_page_render = None  # pdfium's page stays here
     image, item.image = item.image, None
-    if image is None:
-        return (item, None, None)
-    block = shared_memory.SharedMemory(create=True, size=max(image.nbytes, 1))
-    np.ndarray(image.shape, image.dtype, buffer=block.buf)[...] = image
+    preview, item.preview = item.preview or b"", None
+    if image is None and not preview:
+        return (item, None, None, 0)
+    size = (image.nbytes if image is not None else 0) + len(preview)
+    block = shared_memory.SharedMemory(create=True, size=max(size, 1))
+    at = 0
+    if image is not None:
+        np.ndarray(image.shape, image.dtype, buffer=block.buf)[...] = image
+        at = image.nbytes
+    block.buf[at:at + len(preview)] = preview
     name = block.name
     block.close()
-    return (item, name, image.shape)
+    return (item, name, image.shape if image is not None else None, len(preview))
 
 
 def _unpack(message: object) -> RawPage | ReportError:
     if isinstance(message, ReportError):
         return message
-    item, name, shape = message  # type: ignore[misc]
+    item, name, shape, preview = message  # type: ignore[misc]
     if name is not None:
         block = shared_memory.SharedMemory(name=name)
         try:
-            item.image = np.ndarray(shape, np.uint8, buffer=block.buf).copy()
+            at = 0
+            if shape is not None:
+                item.image = np.ndarray(shape, np.uint8, buffer=block.buf).copy()
+                at = item.image.nbytes
+            if preview:
+                item.preview = bytes(block.buf[at:at + preview])
         finally:
             block.close()
             block.unlink()

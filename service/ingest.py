@@ -18,6 +18,7 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
 import numpy as np
 from defusedxml import DefusedXmlException
@@ -29,6 +30,9 @@ from models.domain import ReportError, TextLine
 from models.enums import ErrorCode
 from service.settings import Settings
 from service.textlayer import TextLayer, read_text_layer, read_text_layer_pdfium
+
+if TYPE_CHECKING:
+    from extractors.seals import Impression
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp", ".webp", ".gif"}
 DOCUMENT_SUFFIXES = IMAGE_SUFFIXES | {".pdf", ".ofd"}
@@ -117,6 +121,10 @@ class RawPage:
     # render a PDF page at another resolution (for OCR) on demand
     pdf_page_render: object | None = None
     notes: list[str] = field(default_factory=list)  # e.g. a file whose name says PNG and content GIF
+    # a text-layer page's seal impressions and report preview, taken where it was drawn
+    # (``service.pagepixels``); None when not taken there
+    impressions: list[Impression] | None = None
+    preview: bytes | None = None
 
 
 def _err(code: ErrorCode, message: str, file: str | None, page: int | None = None) -> ReportError:

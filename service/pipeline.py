@@ -18,7 +18,6 @@ from datetime import date
 from pathlib import Path
 from typing import TypeVar
 
-import cv2
 import numpy as np
 
 from evaluation import analysis, checklist, consistency
@@ -57,6 +56,7 @@ from service.forensics import FileForensics, forensic_flags, region_findings
 from service.ingest import IMAGE_SUFFIXES, RawPage, SourceFile, collect_files, render_pdf_page
 from service.ocr.engine import OcrEngine, get_engine
 from service.ocr.reader import OcrCache, image_hash, read_page, upright_image
+from service.pagepixels import preview
 from service.seals import Rim, confirm_names, read_seals
 from service.settings import Settings
 
@@ -108,15 +108,7 @@ class _Page:
     # the seal impressions on ``image``, when reading its text had to find them (an OCR'd page
     # not in the cache): found once, they serve the page's seals too
     impressions: list[Impression] | None = None
-
-
-def _preview(image: np.ndarray, max_side: int = 1400) -> bytes:
-    h, w = image.shape[:2]
-    factor = min(1.0, max_side / max(h, w))
-    if factor < 1.0:
-        image = cv2.resize(image, (int(w * factor), int(h * factor)), interpolation=cv2.INTER_AREA)
-    ok, buf = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 72])
-    return buf.tobytes() if ok else b""
+    preview: bytes | None = None  # the report's picture of the page, when taken where it was drawn
 
 
 def _read_text(raw: RawPage, number: int, engine: Callable[[], OcrEngine], cache: OcrCache, settings: Settings,
@@ -132,7 +124,8 @@ def _read_text(raw: RawPage, number: int, engine: Callable[[], OcrEngine], cache
     if raw.kind == "pdf" and layer is not None and layer.usable:
         info.text_source = TextSource.text_layer
         return _Page(info, PageText(page=number, width=raw.width, height=raw.height, lines=layer.lines,
-                                    text_source=TextSource.text_layer), raw.image, raw.image_scale)
+                                    text_source=TextSource.text_layer), raw.image, raw.image_scale,
+                     raw.impressions, raw.preview)
     if raw.kind == "pdf" and layer is not None and layer.problem:
         info.notes.append(f"未使用文本层（{layer.problem}），本页改用 OCR 识别")
         flags.append(RiskFlag(
@@ -316,7 +309,7 @@ def read_dossier(paths: list[Path], options: CheckOptions, settings: Settings, *
             # each file is checked against the page limits on its own, from its page count, so one
             # oversized file is refused whole and the files after it are still read
             first_page = number + 1
-            for raw in reader.pages(source, pages_before=number):
+            for raw in reader.pages(source, pages_before=number, previews=options.previews):
                 if isinstance(raw, ReportError):
                     errors.append(raw)
                     if raw.page is not None:
@@ -333,8 +326,10 @@ def read_dossier(paths: list[Path], options: CheckOptions, settings: Settings, *
                 raw.image = None
                 # what only the pixels show (seals, QR codes) and the report's page image are taken
                 # now, so a 300-page dossier never holds more than one page's pixels at a time
-                if page.image is not None:
-                    with stages.run("page_evidence"):
+                # (a text-layer page comes with its preview and impressions, and without pixels
+                # where it has no seal and nothing else will look at them: ``service.pagepixels``)
+                with stages.run("page_evidence"):
+                    if page.image is not None:
                         impressions = page.impressions if page.impressions is not None else find_impressions(page.image)
                         on_page = read_seals(page.image, impressions, page.text, page.scale, get, cache)
                         seals.extend(on_page.seals)
@@ -342,9 +337,9 @@ def read_dossier(paths: list[Path], options: CheckOptions, settings: Settings, *
                         findings.extend(_image_findings(page, errors))
                         if page.info.text_source == TextSource.ocr:  # a scan or photo, not a rendered page
                             findings.extend(region_findings(page.image, number, page.scale))
-                        if options.previews:
-                            images[number] = _preview(page.image)
-                    page.image = None
+                    if options.previews and (page.preview is not None or page.image is not None):
+                        images[number] = page.preview if page.preview is not None else preview(page.image)
+                page.image = page.preview = None
                 pages.append(page)
                 _give_back_memory()
                 stages.report("reading", number, max(total, number))

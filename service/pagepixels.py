@@ -1,0 +1,63 @@
+"""What a text-layer page's pixels are for, taken where the page is drawn.
+
+A PDF page read from its text layer is drawn only for what the text cannot say: the seals on it,
+a QR code on an invoice, and the report's picture of the page. The decoder child draws it, so it
+finds the seal impressions and encodes the preview there too (``take_page_pixels``), on the core
+the check is not using, and sends the pixels on only where the check will look at them again: a
+page with a seal, or one an image extractor can find something on (``WANTS``). Most pages of a
+long contract or report then cost the checking process no pixel work at all.
+
+Scanned pages are not touched here: their seals are found on the page turned upright by OCR.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import cv2
+import numpy as np
+
+from extractors.qr import may_hold_invoice_qr
+from extractors.seals import find_impressions
+from models.domain import PageText
+from service.ingest import RawPage
+
+log = logging.getLogger(__name__)
+
+PREVIEW_MAX_SIDE = 1400
+PREVIEW_QUALITY = 72
+
+#: for each image extractor (``extractors.registry.IMAGE_EXTRACTORS``, by name): the pages of text
+#: it can find anything on. A page none of them wants and with no seal keeps no pixels.
+WANTS = {"qr": may_hold_invoice_qr}
+
+
+def preview(image: np.ndarray, max_side: int = PREVIEW_MAX_SIDE) -> bytes:
+    """The report's picture of a page: JPEG, at most ``max_side`` pixels a side."""
+    h, w = image.shape[:2]
+    factor = min(1.0, max_side / max(h, w))
+    if factor < 1.0:
+        image = cv2.resize(image, (int(w * factor), int(h * factor)), interpolation=cv2.INTER_AREA)
+    ok, buf = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, PREVIEW_QUALITY])
+    return buf.tobytes() if ok else b""
+
+
+def take_page_pixels(item: RawPage | object, *, previews: bool) -> RawPage | object:
+    """For a PDF page read from its text layer: its seal impressions and (with ``previews``) its
+    preview, and its pixels dropped where nothing will look at them again. Anything else is
+    returned as it is; so is a page where this fails (the checking process then does it itself)."""
+    if not (isinstance(item, RawPage) and item.kind == "pdf" and item.image is not None
+            and item.text_layer is not None and item.text_layer.usable):
+        return item
+    try:
+        impressions = find_impressions(item.image)
+        shown = preview(item.image) if previews else None
+        text = PageText(page=item.file_page, width=item.width, height=item.height, lines=item.text_layer.lines)
+        wanted = bool(impressions) or any(wants(text) for wants in WANTS.values())
+    except Exception:  # noqa: BLE001 - the checking process finds them again and reports what fails
+        log.exception("page pixels of %s page %s not taken here", item.file, item.file_page)
+        return item
+    item.impressions, item.preview = impressions, shown
+    if not wanted:
+        item.image = None
+    return item
