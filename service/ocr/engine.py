@@ -16,6 +16,8 @@ from __future__ import annotations
 import importlib.util
 import os
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -97,6 +99,13 @@ class RapidOcrEngine:
     FIRST_PASS_SHORT = 8
     #: lines read with less confidence than this are dropped (RapidOCR's own default)
     TEXT_SCORE = 0.5
+    #: the tiny recogniser's narrowest input, in pixels at its 48 px height. RapidOCR pads every
+    #: line to at least 320 (a 6.7:1 line), so a label costs as much as a line of 14 characters; but
+    #: the tiny reading of a short line is kept only where it is longer than ``FIRST_PASS_SHORT``,
+    #: and lines under 320 px are mostly labels and short values that the small one reads again.
+    #: The small recogniser keeps RapidOCR's padding: padded to 160 it read 60 of 851 short lines
+    #: otherwise (c for C in an account name, a half-hidden day under a seal), for a third less time.
+    REC_MIN_WIDTH = 160
 
     def __init__(self, threads: int | None = None, backend: str | None = None, first_pass: bool = True) -> None:
         try:
@@ -138,7 +147,7 @@ class RapidOcrEngine:
         suffix = "" if self.backend == "onnxruntime" else f"-{self.backend}"
         passes = f"-tiny{self.FIRST_PASS_SURE}/{self.FIRST_PASS_CHAR}/{self.FIRST_PASS_SHORT}" if self._tiny else ""
         self.id = (f"rapidocr-{getattr(rapidocr, '__version__', 'x')}-{self.DET}@{self.DET_MAX_SIDE}-{self.REC}"
-                   f"{passes}{suffix}")
+                   f"w{self.REC_MIN_WIDTH}{passes}{suffix}")
 
     @property
     def _engine(self) -> RapidOCR:
@@ -147,6 +156,7 @@ class RapidOcrEngine:
             from rapidocr import RapidOCR
 
             rapid = RapidOCR(params=self._params)
+            _fast_det_preprocess(rapid._load_det_model())
             if self.backend == "openvino":
                 _bound_shape_cache(rapid._load_det_model().session, self._threads)
                 _bound_shape_cache(rapid._load_rec_model().session, self._threads)
@@ -201,22 +211,26 @@ class RapidOcrEngine:
 
     def _recognize(self, crops: list[np.ndarray]) -> list[tuple[str, float]]:
         """Lines read by the tiny recogniser, those it was unsure of read again by the small one."""
-        from rapidocr.ch_ppocr_rec import TextRecInput
-
         if not crops:
             return []
-        first = self._first_pass
+        first, small = self._first_pass, self._engine._load_rec_model()
+        with _narrowest(first, self.REC_MIN_WIDTH):
+            return self._read_lines(crops, first, small)
+
+    def _read_lines(self, crops: list[np.ndarray], first: object, small: object) -> list[tuple[str, float]]:
+        from rapidocr.ch_ppocr_rec import TextRecInput
+
         if first is None:
-            out = self._engine._load_rec_model()(TextRecInput(img=crops))
+            out = small(TextRecInput(img=crops))  # type: ignore[operator]
             return [(str(t), float(s)) for t, s in zip(out.txts, out.scores, strict=True)]
-        out = first(TextRecInput(img=crops, return_word_box=True))
+        out = first(TextRecInput(img=crops, return_word_box=True))  # type: ignore[operator]
         read = [(str(t), float(s)) for t, s in zip(out.txts, out.scores, strict=True)]
         # the line's score is its characters' mean: one character read unsurely hides in a long line
         weakest = [min(w.confs) if w is not None and w.confs else 0.0 for w in out.word_results]
         unsure = [i for i, ((text, score), low) in enumerate(zip(read, weakest, strict=True))
                   if score < self.FIRST_PASS_SURE or low < self.FIRST_PASS_CHAR or len(text) <= self.FIRST_PASS_SHORT]
         if unsure:
-            again = self._engine._load_rec_model()(TextRecInput(img=[crops[i] for i in unsure]))
+            again = small(TextRecInput(img=[crops[i] for i in unsure]))  # type: ignore[operator]
             for i, text, score in zip(unsure, again.txts, again.scores, strict=True):
                 read[i] = (str(text), float(score))
         return read
@@ -277,6 +291,50 @@ class RapidOcrEngine:
             for quad, (text, score), flip in zip(quads, read, turned, strict=True)
             if text.strip() and score >= self.TEXT_SCORE
         ]
+
+
+def _fast_det_preprocess(detector: object) -> None:
+    """Make ``detector`` (rapidocr's TextDetector) scale its input in single precision.
+
+    Its own preprocessing subtracts a float64 mean, so a page is normalised in double precision and
+    then cast: 0.14 s for a 2048 x 1536 photo, a third of detecting it. The same arithmetic in
+    float32 takes 15 ms, and the network gets the same input (identical on the bench's pages).
+    """
+    from rapidocr.ch_ppocr_det.utils import DetPreProcess
+
+    class SinglePrecision(DetPreProcess):
+        def __call__(self, img: np.ndarray) -> np.ndarray | None:
+            resized = self.resize(img)
+            if resized is None:
+                return None
+            scale = (self.scale / self.std).astype(np.float32)
+            shift = (-self.mean / self.std).astype(np.float32)
+            out = np.empty((1, resized.shape[2], *resized.shape[:2]), np.float32)
+            for c in range(resized.shape[2]):
+                np.multiply(resized[:, :, c], scale[c], out=out[0, c], dtype=np.float32)
+                out[0, c] += shift[c]
+            return out
+
+    def preprocess() -> DetPreProcess:
+        d = detector
+        return SinglePrecision(d.limit_side_len, d.limit_type, d.mean, d.std)  # type: ignore[attr-defined]
+
+    detector.get_preprocess = preprocess  # type: ignore[attr-defined]
+
+
+@contextmanager
+def _narrowest(recogniser: object, width: int) -> Iterator[None]:
+    """``recogniser`` (rapidocr's TextRecognizer, or None) padding lines to at least ``width`` pixels
+    while in the block (call with the engine's lock held)."""
+    if recogniser is None:
+        yield
+        return
+    shape = recogniser.rec_image_shape  # type: ignore[attr-defined]
+    kept, shape[2] = shape[2], width
+    try:
+        yield
+    finally:
+        shape[2] = kept
 
 
 #: OpenVINO keeps the kernels it prepared for each input shape it has seen (5,000 by default). Pages

@@ -5,6 +5,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -239,3 +240,51 @@ def test_the_print_under_a_seal_is_read_at_the_page_scale_where_the_engine_can(t
     read_page(page, engine, OcrCache(tmp_path), seal_boxes=lambda _: [(50, 50, 150, 150), (200, 50, 300, 150)])
     # the page once as a whole, each seal's region as a part of it (not enlarged like a small photo)
     assert (engine.reads, engine.regions) == (1, 2)
+
+
+def test_detection_input_is_scaled_in_single_precision_as_rapidocr_scales_it() -> None:
+    from rapidocr.ch_ppocr_det.utils import DetPreProcess
+
+    from service.ocr.engine import _fast_det_preprocess
+
+    class Detector:  # what the preprocessing takes from rapidocr's TextDetector
+        limit_side_len, limit_type, mean, std = 736, "min", [0.485, 0.456, 0.406], [0.229, 0.224, 0.225]
+
+    detector = Detector()
+    _fast_det_preprocess(detector)
+    image = np.random.default_rng(3).integers(0, 256, (517, 911, 3), dtype=np.uint8)
+    ours = detector.get_preprocess()(image)  # type: ignore[attr-defined]
+    theirs = DetPreProcess(736, "min", Detector.mean, Detector.std)(image)
+    assert ours.dtype == np.float32 and ours.shape == theirs.shape == (1, 3, 736, 1280)
+    np.testing.assert_allclose(ours, theirs, rtol=0, atol=1e-5)
+
+
+def test_the_tiny_pass_pads_short_lines_less_and_the_small_recogniser_as_rapidocr_does() -> None:
+    from service.ocr.engine import RapidOcrEngine, get_engine
+
+    engine = get_engine("rapidocr")
+    assert isinstance(engine, RapidOcrEngine)
+    small, tiny = engine._engine._load_rec_model(), engine._first_pass
+    widths: list[tuple[str, int]] = []
+
+    def spy(name: str, recogniser: Any) -> Any:
+        kept = recogniser.resize_norm_img
+
+        def resize_norm_img(img: np.ndarray, ratio: float) -> np.ndarray:
+            out = kept(img, ratio)
+            widths.append((name, out.shape[-1]))
+            return out
+
+        recogniser.resize_norm_img = resize_norm_img
+        return kept
+
+    kept_small, kept_tiny = spy("small", small), spy("tiny", tiny)
+    try:
+        label = np.full((48, 120, 3), 255, np.uint8)
+        cv2.putText(label, "AB12", (5, 36), cv2.FONT_HERSHEY_SIMPLEX, 1.2, (0, 0, 0), 2)
+        engine._recognize([label])  # a short line: the tiny pass, then the small one again
+        engine.recognize(label)  # a seal's line: the small one alone
+    finally:
+        small.resize_norm_img, tiny.resize_norm_img = kept_small, kept_tiny
+    assert widths == [("tiny", RapidOcrEngine.REC_MIN_WIDTH), ("small", 320), ("small", 320)]
+    assert tiny.rec_image_shape[2] == small.rec_image_shape[2] == 320  # restored after the page
