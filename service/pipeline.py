@@ -109,6 +109,10 @@ class _Page:
     # not in the cache): found once, they serve the page's seals too
     impressions: list[Impression] | None = None
     preview: bytes | None = None  # the report's picture of the page, when taken where it was drawn
+    # what the page says on its own (``_read_page_facts``), taken as soon as it is read
+    findings: list[Finding] = field(default_factory=list)
+    errors: list[ReportError] = field(default_factory=list)
+    page_class: PageClass | None = None
 
 
 def _read_text(raw: RawPage, number: int, engine: Callable[[], OcrEngine], cache: OcrCache, settings: Settings,
@@ -212,6 +216,9 @@ class Reading:
     stages: list[StageTiming] = field(default_factory=list)
 
 
+STAGE_ORDER = ("ingest", "text", "page_evidence", "forensics", "classify", "extract", "seals", "analyse", "checklist")
+
+
 class _Stages:
     """Times each stage (summed over its pages) and records whether it ran clean."""
 
@@ -239,7 +246,9 @@ class _Stages:
             self.progress(stage, done, total)
 
     def timings(self) -> list[StageTiming]:
-        return list(self.records.values())
+        """In the order the stages hand on their work (a page's own extraction runs as it is read)."""
+        order = {stage: k for k, stage in enumerate(STAGE_ORDER)}
+        return sorted(self.records.values(), key=lambda r: order.get(r.stage, len(order)))
 
 
 def _load_trim() -> Callable[[], object] | None:
@@ -340,6 +349,9 @@ def read_dossier(paths: list[Path], options: CheckOptions, settings: Settings, *
                     if options.previews and (page.preview is not None or page.image is not None):
                         images[number] = page.preview if page.preview is not None else preview(page.image)
                 page.image = page.preview = None
+                # the page's own findings and type now, while the decoder child draws the next pages
+                with stages.run("extract"):
+                    _read_page_facts(page)
                 pages.append(page)
                 _give_back_memory()
                 stages.report("reading", number, max(total, number))
@@ -378,12 +390,24 @@ def read_dossier(paths: list[Path], options: CheckOptions, settings: Settings, *
     return Reading(evidence=evidence, page_images=images, files=files, stages=stages.timings())
 
 
+def _read_page_facts(page: _Page) -> None:
+    """What a page says on its own, from its text alone: the page extractors' findings (dates,
+    amounts, codes, cloud wording) and its type. Taken as each page is read, they cost no time of
+    their own where the decoder child is still drawing the next pages."""
+    for name, fn in registry.PAGE_EXTRACTORS:
+        out = _run_extractor(fn, page.text, f"第 {page.info.page} 页（`{name}`）", page.errors, page.info.file,
+                             page.info.file_page)
+        page.findings.extend(out or [])  # type: ignore[arg-type]
+    if page.text.lines:
+        page.page_class = classify(page.text)
+
+
 def _classify(pages: list[_Page]) -> tuple[list[list[int]], dict[int, PageClass]]:
     """Type every page (each type earned by its defining content) and group the pages into documents."""
     classes: dict[int, PageClass] = {}
     for p in pages:
         if p.text.lines:
-            page_class = classify(p.text)
+            page_class = p.page_class or classify(p.text)
             classes[p.info.page] = page_class
             p.info.document_type = page_class.document_type
             p.info.notes.append(page_class.note())
@@ -396,10 +420,9 @@ def _extract(pages: list[_Page], groups: list[list[int]], classes: dict[int, Pag
     """Page findings on every page; each document's fields from its pages (with the programme's
     own extractor ``sets`` on top of the generic ones); ``done`` is told how many documents are."""
     by_number = {p.info.page: p for p in pages}
-    for p in pages:
-        for name, fn in registry.PAGE_EXTRACTORS:
-            out = _run_extractor(fn, p.text, f"第 {p.info.page} 页（`{name}`）", errors, p.info.file, p.info.file_page)
-            findings.extend(out or [])  # type: ignore[arg-type]
+    for p in pages:  # the page extractors ran as each page was read (``_read_page_facts``)
+        errors.extend(p.errors)
+        findings.extend(p.findings)
     documents: list[Document] = []
     for group in groups:
         first = by_number[group[0]]
