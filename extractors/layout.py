@@ -8,6 +8,7 @@ extractors never rely on joining all text into one string.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from models.domain import BBox, PageText, TextLine
@@ -103,12 +104,21 @@ def below(page: PageText, line: TextLine, max_gap: float | None = None) -> list[
     return sorted(out, key=lambda ln: ln.bbox[1])
 
 
+def _advance(ch: str) -> float:
+    """How wide a character is set, in ems: CJK and full-width forms (and the ambiguous ones, which
+    Chinese fonts set full width: “ ” · ×) take a whole em; digits, Latin letters and spaces
+    about half."""
+    return 1.0 if unicodedata.east_asian_width(ch) in "WFA" else 0.5
+
+
 def sub_bbox(line: TextLine, start: int, end: int) -> BBox:
-    """Approximate box of characters [start, end) of a line, by character share of its width."""
-    n = max(1, len(line.text))
+    """Approximate box of characters [start, end) of a line: the line's width shared out by how
+    wide each character is set (a date's digits take half the room of the 年 after them)."""
     x0, y0, x1, y1 = line.bbox
-    w = (x1 - x0) / n
-    return (x0 + w * start, y0, x0 + w * end, y1)
+    widths = [_advance(ch) for ch in line.text] or [1.0]
+    scale = (x1 - x0) / sum(widths)
+    before = sum(widths[:start])
+    return (x0 + scale * before, y0, x0 + scale * (before + sum(widths[start:end])), y1)
 
 
 def value_after_label(

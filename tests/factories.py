@@ -70,6 +70,12 @@ ANNEX_DOMAINS: list[tuple[str, str, str]] = [
 ]
 
 
+def set_width(text: str, em: float = 20.0) -> float:
+    """How wide ``text`` is set on a Chinese page: ideographs and full-width punctuation an em,
+    digits, Latin letters and ASCII punctuation half of one."""
+    return sum(em if "\u3000" <= ch <= "\u9fff" or "\uff00" <= ch <= "\uffef" else em / 2 for ch in text)
+
+
 def make_page_image(width: int, height: int) -> bytes:
     """A JPEG of a blank page with a few grey 'text lines', like a small rendered page."""
     img = Image.new("RGB", (max(1, width), max(1, height)), "white")

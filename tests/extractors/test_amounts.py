@@ -11,11 +11,12 @@ from extractors.amounts import (
     parse_amount_words,
 )
 from models.domain import PageText, TextLine
+from tests.factories import set_width
 
 
 def _page(*texts: str) -> PageText:
     lines = [
-        TextLine(text=t, bbox=(10.0, 10.0 + 30 * i, 10.0 + 20 * len(t), 35.0 + 30 * i), confidence=0.9)
+        TextLine(text=t, bbox=(10.0, 10.0 + 30 * i, 10.0 + set_width(t), 35.0 + 30 * i), confidence=0.9)
         for i, t in enumerate(texts)
     ]
     return PageText(page=5, width=1240, height=1754, lines=lines)

@@ -15,6 +15,7 @@ from extractors.codes import (
     tax_id_valid,
 )
 from models.domain import PageText, TextLine
+from tests.factories import set_width
 
 # Real codes printed on public invoices and licences: all check characters right.
 VALID = [
@@ -32,7 +33,7 @@ INVALID = ["917107277650880665", "91500106MA2CE71F65"]
 
 def _page(*texts: str) -> PageText:
     lines = [
-        TextLine(text=t, bbox=(0.0, 30.0 * i, 20.0 * len(t), 30.0 * i + 25), confidence=0.97)
+        TextLine(text=t, bbox=(0.0, 30.0 * i, set_width(t), 30.0 * i + 25), confidence=0.97)
         for i, t in enumerate(texts)
     ]
     return PageText(page=2, width=1240, height=1754, lines=lines)
@@ -197,7 +198,8 @@ class TestCodeFindings:
 
     def test_box_covers_the_code(self) -> None:
         [f] = code_findings(_page("识别号:91120222079642398Y"))
-        assert f.bbox == pytest.approx((4 * 20.0, 0.0, 22 * 20.0, 25.0))
+        # after 识别号 (three ems) and the ASCII colon (half of one); eighteen half-em characters
+        assert f.bbox == pytest.approx((70.0, 0.0, 250.0, 25.0))
 
 
 def test_repair_undoes_ocr_confusions_only_where_the_checks_prove_them() -> None:

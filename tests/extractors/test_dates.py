@@ -5,11 +5,12 @@ import pytest
 from extractors.dates import date_findings, find_dates, parse_date
 from extractors.text import compact, normalize
 from models.domain import PageText, TextLine
+from tests.factories import set_width
 
 
 def _page(*texts: str, confidence: float = 0.95) -> PageText:
     lines = [
-        TextLine(text=t, bbox=(10.0, 10.0 + 30 * i, 10.0 + 20 * len(t), 35.0 + 30 * i), confidence=confidence)
+        TextLine(text=t, bbox=(10.0, 10.0 + 30 * i, 10.0 + set_width(t), 35.0 + 30 * i), confidence=confidence)
         for i, t in enumerate(texts)
     ]
     return PageText(page=3, width=1240, height=1754, lines=lines)
