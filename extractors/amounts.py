@@ -17,13 +17,17 @@ from models.domain import Finding, PageText
 CENT = Decimal("0.01")
 
 _UPPER_DIGITS = "零壹贰叁肆伍陆柒捌玖"
+# other forms of the upper-case digits that templates print and OCR models read: the traditional
+# 貳 參 陸, and 参 (the common form of 參) for 叁; each with the standard form it stands for
+UPPER_VARIANTS = {"貳": "贰", "參": "叁", "参": "叁", "陸": "陆"}
+# the upper-case digits 壹 to 玖 in every form they are read in
+UPPER_DIGITS = _UPPER_DIGITS[1:] + "".join(UPPER_VARIANTS)
+_STANDARD_FORMS = str.maketrans(UPPER_VARIANTS)
 _UNITS_SMALL = {"拾": 10, "佰": 100, "仟": 1000, "十": 10, "百": 100, "千": 1000}
 # fmt: off
 _DIGIT_VALUES = {
     **{c: i for i, c in enumerate(_UPPER_DIGITS)},
-    # traditional forms some templates and OCR models produce, and 参 (the common form of 參, which
-    # old templates print and OCR models read for 叁)
-    "貳": 2, "參": 3, "参": 3, "陸": 6,
+    **{c: _UPPER_DIGITS.index(standard) for c, standard in UPPER_VARIANTS.items()},
     # lower-case numerals: a fallback for contracts typed by hand
     "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9,
 }
@@ -37,9 +41,14 @@ _END = "整正"
 _WORD_CHARS = "".join(_DIGIT_VALUES) + "".join(_UNITS_SMALL) + _WAN + _YI + _YUAN + _JIAO + _FEN + _END
 _RX_WORDS = re.compile(f"[{_WORD_CHARS}]+")
 # A finding needs an upper-case digit: boilerplate such as 超过拾万元无效 has none.
-_RX_UPPER_DIGIT = re.compile("[壹贰叁肆伍陆柒捌玖貳參参陸]")
+_RX_UPPER_DIGIT = re.compile(f"[{UPPER_DIGITS}]")
 _RX_MONEY_UNIT = re.compile(f"[{_YUAN}{_JIAO}{_FEN}]")
-_RX_UPPER_FORM = re.compile("[壹贰叁肆伍陆柒捌玖貳參参陸拾佰仟]")
+_RX_UPPER_FORM = re.compile(f"[{UPPER_DIGITS}拾佰仟]")
+
+
+def standard_numerals(text: str) -> str:
+    """``text`` with the upper-case digits in the forms every invoice prints (参 read for 叁 as 叁)."""
+    return text.translate(_STANDARD_FORMS)
 
 # sign, currency mark, number (with or without thousands separators), 万, 元; not glued to letters,
 # other digits, percent signs or a further decimal part (IP addresses, versions, dates).

@@ -23,7 +23,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from extractors.amounts import format_money, parse_amount, parse_amount_words
+from extractors.amounts import UPPER_DIGITS, format_money, parse_amount, parse_amount_words, standard_numerals
 from extractors.base import Extraction, Problem
 from extractors.codes import normalize_code, repair_credit_code, tax_id_valid
 from extractors.dates import find_dates
@@ -66,9 +66,8 @@ _TOTAL_ROW = re.compile(r"合计")
 _NOT_TOTAL_ROW = re.compile(r"价税|大写|小写")
 _GRAND_ROW = re.compile(r"价税合计|小写")
 _GRAND_VALUE = re.compile(r"(?<![\d.])(¥?-?\d[\d,]*\.\d{2})(?!\d)")
-_WORD_CHARS = "零壹贰叁肆伍陆柒捌玖貳參参陸拾佰仟万亿圆元角分整正"
+_WORD_CHARS = f"零{UPPER_DIGITS}拾佰仟万亿圆元角分整正"
 _WORDS_VALUE = re.compile(rf"[{_WORD_CHARS}]{{2,}}")
-_NUMERAL_FORMS = str.maketrans("貳參参陸", "贰叁叁陆")
 _MONEY_TOKEN = re.compile(r"^¥?-?\d[\d,]*\.\d{2}$")
 _NUMBER_TOKEN = re.compile(r"^¥?-?\d[\d,]*(?:\.\d+)?$")
 _RATE_TOKEN = re.compile(r"^(\d{1,2}(?:\.\d+)?)%$|^(免税|不征税)$")
@@ -77,7 +76,7 @@ _BUYER_WORD = re.compile(r"购买方|购方|买方|付款方|付款单位|受票
 _SELLER_WORD = re.compile(r"销售方|销方|卖方|收款方|收款单位|开票方|销货单位")
 # a quota invoice (定额发票) prints its denomination in words, often with the figure beside it
 _QUOTA = re.compile(r"定额(?:专用)?发票")
-_DENOMINATION = re.compile(rf"[{_WORD_CHARS}]*[壹贰叁肆伍陆柒捌玖貳參参陸拾佰仟万][{_WORD_CHARS}]*[圆元][{_WORD_CHARS}]*")
+_DENOMINATION = re.compile(rf"[{_WORD_CHARS}]*[{UPPER_DIGITS}拾佰仟万][{_WORD_CHARS}]*[圆元][{_WORD_CHARS}]*")
 _COMPANY = re.compile(r"(?:公司|厂|店|中心|合作社|事务所|商行|医院|大学|学院)$")
 _NOT_SELLER = re.compile(r"税务局|监制|发票|国家")
 
@@ -429,7 +428,7 @@ def _totals(lay: _Layout) -> dict[str, _Value]:
     words = _row_value(lay, re.compile(r"大写"), _WORDS_VALUE, window=40)
     if words is not None:
         # the value in the financial numerals every invoice prints (参 is read for 叁); raw keeps the reading
-        words = _Value(words.value.translate(_NUMERAL_FORMS), words.raw, words.bbox, words.confidence, words.page)
+        words = _Value(standard_numerals(words.value), words.raw, words.bbox, words.confidence, words.page)
         out["grand_total_words"] = words
     if "grand_total" not in out and words is not None:
         figure = _figure_equal_to_words(lay, words)
