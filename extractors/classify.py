@@ -366,12 +366,13 @@ def licence_title(v: PageView) -> str | None:
     return m.group(0) if m else None
 
 
-# the number's label as printed and as OCR reads it: 号码, No, No., Nº, N°, №
-_NUMBER_LABEL = r"(?:N[o0º°]?\.?|№)"
-_INVOICE_NUMBER = re.compile(r"(?:发票号码|号码|N[oº°]\.?|№)[:：]?(\d{20}|\d{8})", re.IGNORECASE)
+# the number's label as printed and as OCR reads it: No, No., Nº, N°, №; alone on a line also N0
+# or a bare N, which inside a line would match the middle of a code
+_NUMBER_LABEL = r"(?:N[oº°]\.?|№)"
+_INVOICE_NUMBER = re.compile(rf"(?:发票号码|号码|{_NUMBER_LABEL})[:：]?(\d{{20}}|\d{{8}})", re.IGNORECASE)
 _DIGITAL_NUMBER = re.compile(r"(?<!\d)((?:2[1-9]|[3-4]\d)\d{18})(?!\d)")
 _CODE_ALONE = re.compile(r"^(?:发票代码[:：]?)?(\d{10}|\d{12})$")
-_NUMBER_ALONE = re.compile(rf"^(?:{_NUMBER_LABEL}|号码[:：]?)?(\d{{8}})$", re.IGNORECASE)
+_NUMBER_ALONE = re.compile(rf"^(?:{_NUMBER_LABEL}|N0?\.?|号码[:：]?)?(\d{{8}})$", re.IGNORECASE)
 
 
 def invoice_numbers(page: PageText) -> set[str]:

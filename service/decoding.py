@@ -60,7 +60,7 @@ class InProcessReader:
     def pages(self, source: SourceFile, *, pages_before: int = 0, previews: bool = True
               ) -> Iterator[RawPage | ReportError]:
         for item in iter_pages(source, self.settings, pages_before=pages_before):
-            yield take_page_pixels(item, previews=previews)  # type: ignore[misc]
+            yield take_page_pixels(item, previews=previews)
 
     def forensics(self, source: SourceFile) -> FileForensics:
         return analyse_file(source.name, source.data)
@@ -220,12 +220,13 @@ class DecoderProcess:
         timeout = self.settings.page_timeout_s
         expected, failures = 1, 0
         while True:
+            request = ("pages", source, {"start": expected, "pages_before": pages_before, "previews": previews})
             try:
-                self._start().send(("pages", source, {"start": expected, "pages_before": pages_before, "previews": previews}))
+                self._start().send(request)
             except (OSError, ValueError) as exc:  # the child died between two files
                 log.warning("decoder child unusable: %r", exc)
                 self._kill()
-                self._start().send(("pages", source, {"start": expected, "pages_before": pages_before, "previews": previews}))
+                self._start().send(request)
             while True:
                 item, failure = self._receive(timeout)
                 if failure is None and isinstance(item, str) and item == _DONE:
@@ -329,7 +330,7 @@ def _serve(conn: Connection, settings: Settings) -> None:
             if op == "pages":
                 previews = kwargs.pop("previews", True)
                 for item in iter_pages(source, settings, render=True, **kwargs):
-                    message = _pack(take_page_pixels(item, previews=previews))  # type: ignore[arg-type]
+                    message = _pack(take_page_pixels(item, previews=previews))
                     conn.send(message)
                     waiting.append(_pixel_bytes(message))
                     # decode on while the reader has fewer than _PAGES_AHEAD pages (and few enough

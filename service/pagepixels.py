@@ -19,7 +19,7 @@ import numpy as np
 
 from extractors.qr import may_hold_invoice_qr
 from extractors.seals import find_impressions
-from models.domain import PageText
+from models.domain import PageText, ReportError
 from service.ingest import RawPage
 
 log = logging.getLogger(__name__)
@@ -42,7 +42,7 @@ def preview(image: np.ndarray, max_side: int = PREVIEW_MAX_SIDE) -> bytes:
     return buf.tobytes() if ok else b""
 
 
-def take_page_pixels(item: RawPage | object, *, previews: bool) -> RawPage | object:
+def take_page_pixels(item: RawPage | ReportError, *, previews: bool) -> RawPage | ReportError:
     """For a PDF page read from its text layer: its seal impressions and (with ``previews``) its
     preview, and its pixels dropped where nothing will look at them again. Anything else is
     returned as it is; so is a page where this fails (the checking process then does it itself)."""

@@ -346,14 +346,18 @@ def read_dossier(paths: list[Path], options: CheckOptions, settings: Settings, *
                         findings.extend(_image_findings(page, errors))
                         if page.info.text_source == TextSource.ocr:  # a scan or photo, not a rendered page
                             findings.extend(region_findings(page.image, number, page.scale))
-                    if options.previews and (page.preview is not None or page.image is not None):
-                        images[number] = page.preview if page.preview is not None else preview(page.image)
+                    if options.previews and page.preview is None and page.image is not None:
+                        page.preview = preview(page.image)
+                    if options.previews and page.preview is not None:
+                        images[number] = page.preview
+                held_pixels = page.image is not None
                 page.image = page.preview = None
                 # the page's own findings and type now, while the decoder child draws the next pages
                 with stages.run("extract"):
                     _read_page_facts(page)
                 pages.append(page)
-                _give_back_memory()
+                if held_pixels:
+                    _give_back_memory()
                 stages.report("reading", number, max(total, number))
             if number >= first_page:
                 with stages.run("forensics"):
@@ -406,8 +410,8 @@ def _classify(pages: list[_Page]) -> tuple[list[list[int]], dict[int, PageClass]
     """Type every page (each type earned by its defining content) and group the pages into documents."""
     classes: dict[int, PageClass] = {}
     for p in pages:
-        if p.text.lines:
-            page_class = p.page_class or classify(p.text)
+        page_class = p.page_class  # typed as the page was read (``_read_page_facts``); None: no text
+        if page_class is not None:
             classes[p.info.page] = page_class
             p.info.document_type = page_class.document_type
             p.info.notes.append(page_class.note())

@@ -211,26 +211,23 @@ class RapidOcrEngine:
 
     def _recognize(self, crops: list[np.ndarray]) -> list[tuple[str, float]]:
         """Lines read by the tiny recogniser, those it was unsure of read again by the small one."""
+        from rapidocr.ch_ppocr_rec import TextRecInput
+
         if not crops:
             return []
         first, small = self._first_pass, self._engine._load_rec_model()
-        with _narrowest(first, self.REC_MIN_WIDTH):
-            return self._read_lines(crops, first, small)
-
-    def _read_lines(self, crops: list[np.ndarray], first: object, small: object) -> list[tuple[str, float]]:
-        from rapidocr.ch_ppocr_rec import TextRecInput
-
         if first is None:
-            out = small(TextRecInput(img=crops))  # type: ignore[operator]
+            out = small(TextRecInput(img=crops))
             return [(str(t), float(s)) for t, s in zip(out.txts, out.scores, strict=True)]
-        out = first(TextRecInput(img=crops, return_word_box=True))  # type: ignore[operator]
+        with _narrowest(first, self.REC_MIN_WIDTH):
+            out = first(TextRecInput(img=crops, return_word_box=True))
         read = [(str(t), float(s)) for t, s in zip(out.txts, out.scores, strict=True)]
         # the line's score is its characters' mean: one character read unsurely hides in a long line
         weakest = [min(w.confs) if w is not None and w.confs else 0.0 for w in out.word_results]
         unsure = [i for i, ((text, score), low) in enumerate(zip(read, weakest, strict=True))
                   if score < self.FIRST_PASS_SURE or low < self.FIRST_PASS_CHAR or len(text) <= self.FIRST_PASS_SHORT]
         if unsure:
-            again = small(TextRecInput(img=[crops[i] for i in unsure]))  # type: ignore[operator]
+            again = small(TextRecInput(img=[crops[i] for i in unsure]))
             for i, text, score in zip(unsure, again.txts, again.scores, strict=True):
                 read[i] = (str(text), float(score))
         return read
@@ -324,11 +321,8 @@ def _fast_det_preprocess(detector: object) -> None:
 
 @contextmanager
 def _narrowest(recogniser: object, width: int) -> Iterator[None]:
-    """``recogniser`` (rapidocr's TextRecognizer, or None) padding lines to at least ``width`` pixels
-    while in the block (call with the engine's lock held)."""
-    if recogniser is None:
-        yield
-        return
+    """``recogniser`` (rapidocr's TextRecognizer) padding lines to at least ``width`` pixels while in
+    the block (call with the engine's lock held)."""
     shape = recogniser.rec_image_shape  # type: ignore[attr-defined]
     kept, shape[2] = shape[2], width
     try:
