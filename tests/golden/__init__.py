@@ -33,7 +33,8 @@ def golden_view(report: Report, *, hashed: bool = False) -> dict[str, Any]:
         "pages": [[p.page, str(p.document_type), str(p.text_source)] for p in report.pages],
         "documents": [{"id": d.id, "type": str(d.document_type), "pages": d.pages,
                        "fields": {k: h(v.value) for k, v in sorted(d.fields.items())},
-                       "lists": {k: [h(v.value) for v in vs] for k, vs in sorted(d.list_fields.items())}}
+                       # as sets: two items on one row come in either order as detection varies by CPU
+                       "lists": {k: sorted(h(v.value) for v in vs) for k, vs in sorted(d.list_fields.items())}}
                       for d in report.documents],
         "seals": [[s.page, str(s.shape), str(s.color), s.kind, h(s.name or s.arc_text), h(s.tax_id or "")]
                   for s in report.seals],
