@@ -288,3 +288,22 @@ def test_the_tiny_pass_pads_short_lines_less_and_the_small_recogniser_as_rapidoc
         small.resize_norm_img, tiny.resize_norm_img = kept_small, kept_tiny
     assert widths == [("tiny", RapidOcrEngine.REC_MIN_WIDTH), ("small", 320), ("small", 320)]
     assert tiny.rec_image_shape[2] == small.rec_image_shape[2] == 320  # restored after the page
+
+
+@pytest.mark.parametrize(("text", "weakest", "em", "kept"), [
+    ("开户行及账号", 0.97, 6, True),  # a label, each character sure, as wide as its characters
+    ("金 额", 0.95, 3, True),  # set with a space between
+    ("名称：", 0.99, 3, True),
+    ("开户行及账号", 0.85, 6, False),  # one character not sure enough
+    ("年", 0.99, 3, False),  # as wide as three characters: 2024年 lost its year
+    ("￥507.8", 0.99, 3.5, False),  # digits and symbols: always read again (￥507.82)
+    ("ECS实例", 0.99, 4, False),  # Latin
+    ("", 1.0, 1, False),
+])
+def test_a_short_line_keeps_its_tiny_reading_only_where_it_is_a_sure_chinese_label(
+        text: str, weakest: float, em: float, kept: bool) -> None:
+    from service.ocr.engine import RapidOcrEngine
+
+    engine = RapidOcrEngine()  # models load on first use; the decision needs none
+    crop = np.zeros((40, int(40 * em), 3), np.uint8)
+    assert engine._sure_label(text, weakest, crop) is kept
