@@ -116,6 +116,9 @@ class RapidOcrEngine:
     #: are always read again.
     FIRST_PASS_CJK_CHAR = 0.9
     FIRST_PASS_SPAN = 1.6
+    #: a line the direction classifier turned and that then reads with less confidence than this is
+    #: read as cut as well (``read``)
+    TURNED_SURE = 0.9
     #: lines read with less confidence than this are dropped (RapidOCR's own default)
     TEXT_SCORE = 0.5
     #: the tiny recogniser's narrowest input, in pixels at its 48 px height. RapidOCR pads every
@@ -166,6 +169,7 @@ class RapidOcrEngine:
         suffix = "" if self.backend == "onnxruntime" else f"-{self.backend}"
         passes = (f"-tiny{self.FIRST_PASS_SURE}/{self.FIRST_PASS_CHAR}/{self.FIRST_PASS_SHORT}"
                   f"/han{self.FIRST_PASS_CJK_CHAR}x{self.FIRST_PASS_SPAN}") if self._tiny else ""
+        passes += f"-turn{self.TURNED_SURE}"
         self.id = (f"rapidocr-{getattr(rapidocr, '__version__', 'x')}-{self.DET}@{self.DET_MAX_SIDE}-{self.REC}"
                    f"w{self.REC_MIN_WIDTH}{passes}{suffix}")
 
@@ -307,12 +311,19 @@ class RapidOcrEngine:
             quads = self._detect(image, enlarge=enlarge)
             if not len(quads):
                 return []
-            crops = [get_rotate_crop_image(image, quad.copy()) for quad in quads]
-            crops, directions = self._engine.cls_and_rotate(crops)
+            cut = [get_rotate_crop_image(image, quad.copy()) for quad in quads]
+            crops, directions = self._engine.cls_and_rotate(list(cut))
             read = self._recognize(crops)
-        # the classifier turns a line when it says "180" with at least its threshold's confidence
-        threshold = self._engine.cfg.Cls.cls_thresh
-        turned = [label == "180" and score > threshold for label, score in directions.cls_res]
+            # the classifier turns a line when it says "180" with at least its threshold's confidence
+            threshold = self._engine.cfg.Cls.cls_thresh
+            turned = [label == "180" and score > threshold for label, score in directions.cls_res]
+            # now and then it turns an upright line (a long line of digits, 0.96 sure): where the
+            # turned line reads unsurely, the line as cut is read too and the surer reading stands
+            doubtful = [i for i, flip in enumerate(turned) if flip and read[i][1] < self.TURNED_SURE]
+            if doubtful:
+                for i, again in zip(doubtful, self._recognize([cut[i] for i in doubtful]), strict=True):
+                    if again[1] > read[i][1]:
+                        read[i], turned[i] = again, False
         return [
             OcrBox([(float(x), float(y)) for x, y in quad], text, score, flip)
             for quad, (text, score), flip in zip(quads, read, turned, strict=True)

@@ -307,3 +307,26 @@ def test_a_short_line_keeps_its_tiny_reading_only_where_it_is_a_sure_chinese_lab
     engine = RapidOcrEngine()  # models load on first use; the decision needs none
     crop = np.zeros((40, int(40 * em), 3), np.uint8)
     assert engine._sure_label(text, weakest, crop) is kept
+
+
+def test_a_line_the_direction_classifier_turns_wrongly_is_read_as_cut(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The classifier said "180" (0.96) of an upright line of a real invoice, a buyer's tax id, and
+    the turned line read as ：X月: the reading as cut stands where it is the surer."""
+    from types import SimpleNamespace
+
+    from service.ocr.engine import RapidOcrEngine
+
+    engine = RapidOcrEngine()
+    page = np.full((200, 900, 3), 255, np.uint8)
+    cv2.putText(page, "91370212MA3ER1RQXE", (30, 110), cv2.FONT_HERSHEY_SIMPLEX, 1.6, (0, 0, 0), 3)
+    with engine._lock:
+        rapid = engine._engine
+
+    def turns_every_line(crops: list[np.ndarray]) -> tuple[list[np.ndarray], Any]:
+        turned = [cv2.rotate(c, cv2.ROTATE_180) for c in crops]
+        return turned, SimpleNamespace(cls_res=[("180", 0.96)] * len(crops))
+
+    monkeypatch.setattr(rapid, "cls_and_rotate", turns_every_line)
+    boxes = engine.read(page)
+    assert [b.text for b in boxes] == ["91370212MA3ER1RQXE"]
+    assert not boxes[0].turned  # read as it stands, so the page is not taken to lie upside down
