@@ -52,15 +52,6 @@ class OcrEngine(Protocol):
     #: names the engine and its models; part of the OCR cache key, so a model change re-reads pages
     id: str
 
-    def _sure_label(self, text: str, weakest: float, crop: np.ndarray) -> bool:
-        """Whether the tiny reading of a short line stands: Chinese characters alone, each read
-        surely, and as many as the line is wide."""
-        chars = text.replace(" ", "")
-        if not chars or weakest < self.FIRST_PASS_CJK_CHAR or not _HAN_LABEL.fullmatch(chars):
-            return False
-        height, width = crop.shape[:2]
-        return width / max(1, height) <= self.FIRST_PASS_SPAN * len(chars)
-
     def detect(self, image: np.ndarray) -> list[Quad]: ...
 
     def recognize(self, crop: np.ndarray) -> tuple[str, float]: ...
@@ -435,15 +426,6 @@ class PaddleOcrEngine:  # pragma: no cover - optional extra, needs the paddleocr
             for quad, (text, score) in page or []:
                 boxes.append(OcrBox([(float(x), float(y)) for x, y in quad], text, float(score)))
         return boxes
-
-    def _sure_label(self, text: str, weakest: float, crop: np.ndarray) -> bool:
-        """Whether the tiny reading of a short line stands: Chinese characters alone, each read
-        surely, and as many as the line is wide."""
-        chars = text.replace(" ", "")
-        if not chars or weakest < self.FIRST_PASS_CJK_CHAR or not _HAN_LABEL.fullmatch(chars):
-            return False
-        height, width = crop.shape[:2]
-        return width / max(1, height) <= self.FIRST_PASS_SPAN * len(chars)
 
     def detect(self, image: np.ndarray) -> list[Quad]:
         return [b.quad for b in self.read(image)]
