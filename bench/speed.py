@@ -436,9 +436,9 @@ def bench_text_layer(tmp: Path, distinct_pages: int = 120, sample_pages: int = 4
     for label, what, make, n_pages in runs:
         pdf = tmp / f"text-layer-{label}.pdf"
         make(pdf, n_pages)
-        own, children = _cpu_seconds()
+        before = _cpu_seconds()
         seconds, outcome = _check([pdf], tmp / f"text-layer-{label}")
-        own, children = _cpu_seconds()[0] - own, _cpu_seconds()[1] - children
+        own, children = (after - start for after, start in zip(_cpu_seconds(), before, strict=True))
         report = outcome.report  # type: ignore[attr-defined]
         sources = sorted({str(p.text_source) for p in report.pages})
         stages = ", ".join(f"{s.stage} {s.seconds:.1f}" for s in outcome.stages)  # type: ignore[attr-defined]
