@@ -17,7 +17,7 @@ import importlib.util
 import os
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -119,6 +119,10 @@ class RapidOcrEngine:
     #: The small recogniser keeps RapidOCR's padding: padded to 160 it read 60 of 851 short lines
     #: otherwise (c for C in an account name, a half-hidden day under a seal), for a third less time.
     REC_MIN_WIDTH = 160
+    #: detection runs on bands of at most this many pixels of the scaled page, each reaching this
+    #: many rows beyond its own (``_Bands``): memory bounded whatever the page's size
+    DET_BAND_PIXELS = 1_600_000
+    DET_BAND_MARGIN = 96
 
     def __init__(self, threads: int | None = None, backend: str | None = None, first_pass: bool = True) -> None:
         try:
@@ -140,6 +144,7 @@ class RapidOcrEngine:
         if threads:
             params["EngineConfig.onnxruntime.intra_op_num_threads"] = threads
         self.backend = _backend(backend)
+        self.precision = _precision(self.backend)
         if self.backend == "openvino":
             from rapidocr.utils.typings import EngineType
 
@@ -160,7 +165,8 @@ class RapidOcrEngine:
         suffix = "" if self.backend == "onnxruntime" else f"-{self.backend}"
         passes = (f"-tiny{self.FIRST_PASS_SURE}/{self.FIRST_PASS_CHAR}/{self.FIRST_PASS_SHORT}"
                   f"/han{self.FIRST_PASS_CJK_CHAR}x{self.FIRST_PASS_SPAN}") if self._tiny else ""
-        passes += f"-turn{self.TURNED_SURE}"
+        passes += f"-turn{self.TURNED_SURE}-band{self.DET_BAND_PIXELS // 1000}k+{self.DET_BAND_MARGIN}"
+        suffix += f"-{self.precision}" if self.precision else ""
         self.id = (f"rapidocr-{getattr(rapidocr, '__version__', 'x')}-{self.DET}@{self.DET_MAX_SIDE}-{self.REC}"
                    f"w{self.REC_MIN_WIDTH}{passes}{suffix}")
 
@@ -171,10 +177,12 @@ class RapidOcrEngine:
             from rapidocr import RapidOCR
 
             rapid = RapidOCR(params=self._params)
-            _fast_det_preprocess(rapid._load_det_model())
+            detector = rapid._load_det_model()
+            _fast_det_preprocess(detector)
             if self.backend == "openvino":
-                _bound_shape_cache(rapid._load_det_model().session, self._threads)
-                _bound_shape_cache(rapid._load_rec_model().session, self._threads)
+                _bound_shape_cache(detector.session, self._threads, self.precision)
+                _bound_shape_cache(rapid._load_rec_model().session, self._threads, self.precision)
+            detector.session = _Bands(detector.session, self.DET_BAND_PIXELS, self.DET_BAND_MARGIN)
             self._rapid = rapid
         return self._rapid
 
@@ -188,7 +196,7 @@ class RapidOcrEngine:
             tiny = RapidOCR(params={**self._params, "Rec.model_path": str(model), "Rec.rec_keys_path": str(keys)})
             self._tiny_rec = tiny._load_rec_model()
             if self.backend == "openvino":
-                _bound_shape_cache(self._tiny_rec.session, self._threads)
+                _bound_shape_cache(self._tiny_rec.session, self._threads, self.precision)
         return self._tiny_rec
 
     def warm(self) -> None:
@@ -355,6 +363,45 @@ def _fast_det_preprocess(detector: object) -> None:
     detector.get_preprocess = preprocess  # type: ignore[attr-defined]
 
 
+class _Bands:
+    """A detection session that runs the network on overlapping horizontal bands of a large input
+    and stitches their probability maps into the map of the whole.
+
+    The network's working memory grows with its input: a 2400 x 1700 page in single precision
+    takes 1.1 GB, which OpenVINO keeps for the next page of that size. In bands of at most
+    ``pixels`` it takes a third of that. Each band reaches ``margin`` pixels beyond the rows it
+    stands for, so every row of the stitched map was computed with its neighbourhood in view, as
+    on the whole page; the box-finding that follows sees one map, as before.
+    """
+
+    def __init__(self, session: Callable[[np.ndarray], np.ndarray], pixels: int, margin: int) -> None:
+        self.session, self.pixels, self.margin = session, pixels, margin
+
+    def __getattr__(self, name: str) -> object:  # the wrapped session's model, infer request, ...
+        return getattr(self.session, name)
+
+    def rows(self, height: int, width: int) -> list[tuple[int, int]]:
+        """The rows each band stands for (multiples of 32, as the network needs), top to bottom."""
+        if height * width <= self.pixels:
+            return [(0, height)]
+        tall = max(32, (self.pixels // width - 2 * self.margin) // 32 * 32)  # rows a band stands for
+        count = -(-height // tall)
+        tall = -(-height // count // 32) * 32  # evenly: the last band no thinner than the rest
+        return [(top, min(height, top + tall)) for top in range(0, height, tall)]
+
+    def __call__(self, batch: np.ndarray) -> np.ndarray:
+        height, width = batch.shape[2:]
+        bands = self.rows(height, width)
+        if len(bands) == 1:
+            return self.session(batch)
+        stitched = np.empty((batch.shape[0], 1, height, width), np.float32)
+        for top, bottom in bands:
+            start, end = max(0, top - self.margin), min(height, bottom + self.margin)
+            out = self.session(np.ascontiguousarray(batch[:, :, start:end]))
+            stitched[:, :, top:bottom] = out[:, :, top - start:bottom - start]
+        return stitched
+
+
 @contextmanager
 def _narrowest(recogniser: object, width: int) -> Iterator[None]:
     """``recogniser`` (rapidocr's TextRecognizer) padding lines to at least ``width`` pixels while in
@@ -373,16 +420,28 @@ def _narrowest(recogniser: object, width: int) -> Iterator[None]:
 OPENVINO_SHAPE_CACHE = 100
 
 
-def _bound_shape_cache(session: object, threads: int | None) -> None:
+def _bound_shape_cache(session: object, threads: int | None, precision: str) -> None:
     """Compile an OpenVINO session's model again with a bounded cache of per-shape kernels (rapidocr
-    passes no such setting), replacing its infer request."""
+    passes no such setting) and, where given, a precision, replacing its infer request."""
     import openvino as ov
 
     config: dict[str, str] = {"CPU_RUNTIME_CACHE_CAPACITY": str(OPENVINO_SHAPE_CACHE)}
+    if precision:
+        config["INFERENCE_PRECISION_HINT"] = precision
     if threads:
         config["INFERENCE_NUM_THREADS"] = str(threads)
     compiled = ov.Core().compile_model(session.model, "CPU", config)  # type: ignore[attr-defined]
     session.session = compiled.create_infer_request()  # type: ignore[attr-defined]
+
+
+def _precision(backend: str) -> str:
+    """OpenVINO's inference precision: ``EVIDENCE_OCR_PRECISION`` (``f32`` or ``bf16``), or, unset,
+    OpenVINO's own choice for the CPU (bf16 where the CPU computes it, else f32). The two read a
+    few lines differently; the tests pin f32, so that their golden reports hold on any CPU."""
+    name = os.environ.get("EVIDENCE_OCR_PRECISION", "").strip().lower()
+    if name and name not in ("f32", "bf16"):
+        raise EngineUnavailable(f"unknown OCR precision {name!r} (EVIDENCE_OCR_PRECISION): f32 or bf16")
+    return name if backend == "openvino" else ""
 
 
 def _backend(name: str | None) -> str:

@@ -210,6 +210,7 @@ def test_lines_read_on_a_turned_and_skewed_page_land_where_the_upright_page_show
 def test_the_ocr_backend_is_chosen_by_name_and_names_the_cache_key(monkeypatch: pytest.MonkeyPatch) -> None:
     from service.ocr.engine import EngineUnavailable, RapidOcrEngine
 
+    monkeypatch.delenv("EVIDENCE_OCR_PRECISION", raising=False)
     onnx = RapidOcrEngine(backend="onnxruntime")  # models load on first use: nothing heavy here
     assert onnx.backend == "onnxruntime" and "openvino" not in onnx.id
     pytest.importorskip("openvino")
@@ -220,6 +221,38 @@ def test_the_ocr_backend_is_chosen_by_name_and_names_the_cache_key(monkeypatch: 
     monkeypatch.setenv("EVIDENCE_OCR_BACKEND", "tensorflow")
     with pytest.raises(EngineUnavailable, match="EVIDENCE_OCR_BACKEND"):
         RapidOcrEngine()
+    monkeypatch.delenv("EVIDENCE_OCR_BACKEND")
+    # a pinned precision reads differently, so it names the cache key too
+    monkeypatch.setenv("EVIDENCE_OCR_PRECISION", "f32")
+    assert RapidOcrEngine().id == vino.id + "-f32"
+    monkeypatch.setenv("EVIDENCE_OCR_PRECISION", "f8")
+    with pytest.raises(EngineUnavailable, match="EVIDENCE_OCR_PRECISION"):
+        RapidOcrEngine()
+
+
+def test_detection_in_bands_gives_the_map_of_the_whole_page_within_the_memory_bound() -> None:
+    from service.ocr.engine import _Bands
+
+    seen: list[tuple[int, int]] = []
+
+    def network(batch: np.ndarray) -> np.ndarray:
+        """A stand-in whose every output pixel depends on its neighbours up to 40 rows away."""
+        seen.append(batch.shape[2:])
+        return cv2.blur(batch[0].mean(axis=0), (9, 81), borderType=cv2.BORDER_REFLECT)[None, None]
+
+    page = np.random.default_rng(5).random((1, 3, 2400, 1696), dtype=np.float32)
+    bands = _Bands(network, pixels=1_600_000, margin=96)
+    rows = bands.rows(2400, 1696)
+    assert rows[0][0] == 0 and rows[-1][1] == 2400 and len(rows) > 1
+    assert all(a[1] == b[0] for a, b in zip(rows, rows[1:], strict=False))  # every row once
+    assert all((bottom - top) % 32 == 0 for top, bottom in rows[:-1])
+    stitched = bands(page)
+    np.testing.assert_allclose(stitched, network(page), rtol=0, atol=1e-6)
+    assert max(h * w for h, w in seen[:-1]) <= 1_600_000  # each band within the bound
+    seen.clear()
+    small = page[:, :, :640]
+    np.testing.assert_array_equal(bands(small), network(small))  # a small page: one pass, as before
+    assert len(seen) == 2
 
 
 class _RegionEngine(FakeEngine):
