@@ -46,6 +46,12 @@ _RX_MONEY_UNIT = re.compile(f"[{_YUAN}{_JIAO}{_FEN}]")
 _RX_UPPER_FORM = re.compile(f"[{UPPER_DIGITS}拾佰仟]")
 
 
+def names_money_unit(words: str) -> bool:
+    """Whether upper-case amount words run to a money unit (元, 圆, 角 or 分), as every printed
+    amount in words does: a run that stops short of one was cut by a misread character."""
+    return bool(_RX_MONEY_UNIT.search(words))
+
+
 def standard_numerals(text: str) -> str:
     """``text`` with the upper-case digits in the forms every invoice prints (参 read for 叁 as 叁)."""
     return text.translate(_STANDARD_FORMS)

@@ -23,7 +23,14 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from extractors.amounts import UPPER_DIGITS, format_money, parse_amount, parse_amount_words, standard_numerals
+from extractors.amounts import (
+    UPPER_DIGITS,
+    format_money,
+    names_money_unit,
+    parse_amount,
+    parse_amount_words,
+    standard_numerals,
+)
 from extractors.base import Extraction, Problem
 from extractors.codes import normalize_code, repair_credit_code, tax_id_valid
 from extractors.dates import find_dates
@@ -429,7 +436,13 @@ def _totals(lay: _Layout) -> dict[str, _Value]:
     if words is not None:
         # the value in the financial numerals every invoice prints (参 is read for 叁); raw keeps the reading
         words = _Value(standard_numerals(words.value), words.raw, words.bbox, words.confidence, words.page)
-        out["grand_total_words"] = words
+        # words cut short by a misread character (捌佰 of 捌佰来拾玖, 来 read for 柒) are no amount:
+        # they stand where they run to a money unit or agree with the figures
+        grand_value = parse_amount(out["grand_total"].value) if "grand_total" in out else None
+        if names_money_unit(words.value) or parse_amount_words(words.value) == grand_value:
+            out["grand_total_words"] = words
+        else:
+            words = None
     if "grand_total" not in out and words is not None:
         figure = _figure_equal_to_words(lay, words)
         if figure is not None:

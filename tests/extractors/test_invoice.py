@@ -186,6 +186,20 @@ def test_words_not_figures() -> None:
     assert ex.problems[0].values["grand_total"] == "11130.00"
 
 
+@pytest.mark.parametrize("words", ["ⓧ壹万壹仟来佰叁拾圆整", "ⓧ壹万壹仟壹佰叁"])
+def test_words_cut_short_by_a_misread_character_are_no_amount_and_raise_no_flag(words: str) -> None:
+    # 来 read for 柒 ends the numerals at 壹万壹仟: a fragment, which must not pass for a different amount
+    ex = extract_invoice([paper_layout(InvoiceSpec(words=words))])
+    assert "grand_total_words" not in ex.fields
+    assert codes(ex) == []
+
+
+def test_words_that_agree_with_the_figures_stand_without_their_money_unit() -> None:
+    ex = extract_invoice([paper_layout(InvoiceSpec(words="ⓧ壹万壹仟壹佰叁拾"))])  # 圆整 on a box of its own
+    assert ex.fields["grand_total_words"].value == "壹万壹仟壹佰叁拾"
+    assert codes(ex) == []
+
+
 def test_code_year_after_issue_year() -> None:
     ex = extract_invoice([paper_layout(InvoiceSpec(code="037002100111"))])  # stock of 2021, issued 2020
     assert codes(ex) == [FlagCode.invoice_code_year_after_issue]
