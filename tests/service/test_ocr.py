@@ -363,3 +363,54 @@ def test_a_line_the_direction_classifier_turns_wrongly_is_read_as_cut(monkeypatc
     boxes = engine.read(page)
     assert [b.text for b in boxes] == ["91370212MA3ER1RQXE"]
     assert not boxes[0].turned  # read as it stands, so the page is not taken to lie upside down
+
+
+def _word(confs: list[float], frames_per_char: int = 4) -> object:
+    """What rapidocr's recogniser says of a line's characters: confidences and CTC frame columns."""
+    from types import SimpleNamespace
+
+    cols = [[k * frames_per_char + frames_per_char // 2] for k in range(len(confs))]  # a character each, at its middle
+    return SimpleNamespace(confs=confs, word_cols=cols, line_txt_len=float(len(confs) * frames_per_char))
+
+
+def test_a_long_line_unsure_of_one_character_has_only_that_stretch_read_again() -> None:
+    from service.ocr.engine import weak_spans
+
+    text = "甲方应于本合同签订后十五个工作日内支付全部款项"
+    confs = [0.99] * len(text)
+    confs[12] = 0.6
+    [span] = weak_spans(text, _word(confs), 0.9, 3, 2) or []
+    assert (span.first, span.last, span.weak) == (10, 14, (12,))
+    # cut halfway between the characters' frame positions: from between 9 and 10 to between 14 and 15
+    assert span.left == pytest.approx(10 / len(text)) and span.right == pytest.approx(15 / len(text))
+    crop = np.zeros((30, 23 * 30, 3), np.uint8)
+    assert span.cut(crop).shape[1] == 150  # five characters of 30 px
+
+
+@pytest.mark.parametrize(("text", "weak", "why"), [
+    ("甲方应于本合同签订后十五个工作日内支付全部款项", [], "nothing unsure: the line is unsure as a whole"),
+    ("甲方应于本合同签订后十五个工作日内支付全部款项", [1, 5, 9, 13], "too many unsure characters"),
+    ("甲方应于本合同 签订后十五个工作日内支付全部款项", [10], "a space: no position for every character"),
+    ("账号sdo-djnba-8s所属地域华东一杭州", [6], "Latin letters are cut badly"),
+    ("甲方应于本合同签订", [4], "spans would cover half of the line"),
+])
+def test_the_whole_line_is_read_again_where_a_span_would_not_do(text: str, weak: list[int], why: str) -> None:
+    from service.ocr.engine import weak_spans
+
+    confs = [0.6 if k in weak else 0.99 for k in range(len(text))]
+    assert weak_spans(text, _word(confs), 0.9, 3, 2) is None, why
+
+
+def test_a_span_read_again_replaces_its_characters_only_where_its_context_agrees() -> None:
+    from service.ocr.engine import Span, splice
+
+    text = "甲方应于本合同签订后十五个工作日内支付全部款项"
+    confs = [1.0] * len(text)
+    confs[12] = 0.5
+    span = Span(10, 14, (12,), 10 / 23, 15 / 23)
+    line, score = splice(text, confs, [(span, "十五天工作", 0.9)]) or ("", 0.0)
+    assert line == "甲方应于本合同签订后十五天工作日内支付全部款项"
+    assert score == pytest.approx((18 * 1.0 + 5 * 0.9) / 23)
+    assert splice(text, confs, [(span, "十五个个工作", 0.9)])[0] == "甲方应于本合同签订后十五个个工作日内支付全部款项"  # type: ignore[index]
+    assert splice(text, confs, [(span, "五天工作", 0.9)]) is None  # lost its context: it stands elsewhere
+    assert splice(text, confs, [(span, "十五天天天工作", 0.9)]) is None  # two characters more than one
