@@ -395,6 +395,8 @@ def weak_spans(text: str, word: object, weak_below: float, most: int, context: i
             groups.append((first, last, [k]))
     if sum(last - first + 1 for first, last, _ in groups) * 2 > len(text):
         return None
+    if any(not _SPAN_CHARS.fullmatch(text[first:last + 1]) for first, last, _ in groups):
+        return None
 
     def edge(k: int) -> float:  # the boundary before character k, as a fraction of the line
         if k <= 0:
@@ -403,8 +405,6 @@ def weak_spans(text: str, word: object, weak_below: float, most: int, context: i
             return 1.0
         return min(1.0, (cols[k - 1] + cols[k]) / 2 / frames)
 
-    if any(not _SPAN_CHARS.fullmatch(text[first:last + 1]) for first, last, _ in groups):
-        return None
     return [Span(first, last, tuple(ks), edge(first), edge(last + 1)) for first, last, ks in groups]
 
 
