@@ -439,7 +439,8 @@ def _totals(lay: _Layout) -> dict[str, _Value]:
         # words cut short by a misread character (捌佰 of 捌佰来拾玖, 来 read for 柒) are no amount:
         # they stand where they run to a money unit or agree with the figures
         grand_value = parse_amount(out["grand_total"].value) if "grand_total" in out else None
-        if names_money_unit(words.value) or parse_amount_words(words.value) == grand_value:
+        agrees = grand_value is not None and parse_amount_words(words.value) == grand_value
+        if names_money_unit(words.value) or agrees:
             out["grand_total_words"] = words
         else:
             words = None
