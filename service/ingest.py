@@ -28,6 +28,7 @@ from PIL import Image, ImageOps
 
 from models.domain import ReportError, TextLine
 from models.enums import ErrorCode
+from service.pdfdraw import DrawnImage, shows_colour
 from service.settings import Settings
 from service.textlayer import TextLayer, read_text_layer, read_text_layer_pdfium
 
@@ -125,6 +126,11 @@ class RawPage:
     # (``service.pagepixels``); None when not taken there
     impressions: list[Impression] | None = None
     preview: bytes | None = None
+    # a text-layer page that draws nothing in colour (``service.pdfdraw.shows_colour``): rendered
+    # grey (``image`` is then 2-D), and no seal ink can be on it
+    colourless: bool = False
+    # the images drawn where the seal impressions are (``service.pdfdraw.drawn_images``)
+    drawn: list[DrawnImage] = field(default_factory=list)
 
 
 def _err(code: ErrorCode, message: str, file: str | None, page: int | None = None) -> ReportError:
@@ -544,7 +550,8 @@ def _pdf_pages(source: SourceFile, settings: Settings, start: int, pages_before:
             if usable or render:
                 try:
                     dpi = settings.preview_dpi if usable else settings.ocr_dpi
-                    raw.image, raw.image_scale = render_pdf_page(raw, dpi, settings)
+                    raw.colourless = usable and not _shows_colour(page)
+                    raw.image, raw.image_scale = render_pdf_page(raw, dpi, settings, grey=raw.colourless)
                 except Exception as exc:  # noqa: BLE001 - pdfium errors for one broken page
                     yield _err(_page_code(exc), f"第 {index + 1} 页无法渲染为图像：{_why(exc)}",
                                source.name, index + 1)
@@ -555,13 +562,24 @@ def _pdf_pages(source: SourceFile, settings: Settings, start: int, pages_before:
             plumber.close()
 
 
-def render_pdf_page(raw: RawPage, dpi: int, settings: Settings) -> tuple[np.ndarray, float]:
-    """Render a PDF page at ``dpi`` (bounded by the pixel limit); returns the image and its scale."""
+def _shows_colour(page: object) -> bool:
+    try:
+        return shows_colour(page)
+    except Exception:  # noqa: BLE001 - a page pdfium cannot answer for is rendered in colour
+        log.debug("page objects not walked", exc_info=True)
+        return True
+
+
+def render_pdf_page(raw: RawPage, dpi: int, settings: Settings, *, grey: bool = False) -> tuple[np.ndarray, float]:
+    """Render a PDF page at ``dpi`` (bounded by the pixel limit); returns the image (BGR, or 2-D
+    with ``grey``) and its scale."""
     scale = dpi / 72
     max_pixels = settings.max_image_megapixels * 1_000_000
     if raw.width * raw.height * scale * scale > max_pixels:
         scale = (max_pixels / (raw.width * raw.height)) ** 0.5
-    bitmap = raw.pdf_page_render.render(scale=scale)  # type: ignore[attr-defined]
+    bitmap = raw.pdf_page_render.render(scale=scale, grayscale=grey)  # type: ignore[attr-defined]
+    if grey and bitmap.mode == "L":
+        return bitmap.to_numpy().copy(), scale
     if bitmap.mode == "BGR":  # pdfium's pixels are what OpenCV wants: copied out of its buffer, not converted twice
         return bitmap.to_numpy().copy(), scale
     return pil_to_bgr(bitmap.to_pil()), scale

@@ -5,7 +5,9 @@ a QR code on an invoice, and the report's picture of the page. The decoder child
 finds the seal impressions and encodes the preview there too (``take_page_pixels``), on the core
 the check is not using, and sends the pixels on only where the check will look at them again: a
 page with a seal, or one an image extractor can find something on (``WANTS``). Most pages of a
-long contract or report then cost the checking process no pixel work at all.
+long contract or report then cost the checking process no pixel work at all. A page that draws
+nothing in colour (``service.pdfdraw.shows_colour``) is drawn grey and not searched for seal ink,
+and the images drawn where a seal is are identified, so the same seal image is read once.
 
 Scanned pages are not touched here: their seals are found on the page turned upright by OCR.
 """
@@ -18,9 +20,10 @@ import cv2
 import numpy as np
 
 from extractors.qr import may_hold_invoice_qr
-from extractors.seals import find_impressions
+from extractors.seals import Impression, find_impressions
 from models.domain import PageText, ReportError
 from service.ingest import RawPage
+from service.pdfdraw import DrawnImage, drawn_images
 
 log = logging.getLogger(__name__)
 
@@ -43,21 +46,42 @@ def preview(image: np.ndarray, max_side: int = PREVIEW_MAX_SIDE) -> bytes:
 
 
 def take_page_pixels(item: RawPage | ReportError, *, previews: bool) -> RawPage | ReportError:
-    """For a PDF page read from its text layer: its seal impressions and (with ``previews``) its
-    preview, and its pixels dropped where nothing will look at them again. Anything else is
-    returned as it is; so is a page where this fails (the checking process then does it itself)."""
+    """For a PDF page read from its text layer: its seal impressions (none on a page that draws
+    nothing in colour), the images drawn where they are, and (with ``previews``) its preview; its
+    pixels are dropped where nothing will look at them again, and kept in colour (BGR) where they
+    are. Anything else is returned as it is; so is a page where this fails (the checking process
+    then does it itself)."""
     if not (isinstance(item, RawPage) and item.kind == "pdf" and item.image is not None
             and item.text_layer is not None and item.text_layer.usable):
         return item
     try:
-        impressions = find_impressions(item.image)
+        # a grey page holds no seal ink (``service.pdfdraw.shows_colour``): nothing to look for
+        impressions = [] if item.colourless else find_impressions(_bgr(item.image))
+        drawn = _drawn(item, impressions)
         shown = preview(item.image) if previews else None
         text = PageText(page=item.file_page, width=item.width, height=item.height, lines=item.text_layer.lines)
         wanted = bool(impressions) or any(wants(text) for wants in WANTS.values())
     except Exception:  # noqa: BLE001 - the checking process finds them again and reports what fails
         log.exception("page pixels of %s page %s not taken here", item.file, item.file_page)
+        item.image = _bgr(item.image)
         return item
-    item.impressions, item.preview = impressions, shown
-    if not wanted:
-        item.image = None
+    item.impressions, item.drawn, item.preview = impressions, drawn, shown
+    item.image = _bgr(item.image) if wanted else None
     return item
+
+
+def _drawn(item: RawPage, impressions: list[Impression]) -> list[DrawnImage]:
+    """The images drawn where the impressions are: what lets a seal's reading be taken again for
+    the same seal image elsewhere. Without them the seals are read all the same."""
+    if not impressions or item.pdf_page_render is None:
+        return []
+    try:
+        return drawn_images(item.pdf_page_render, item.image_scale, [imp.bbox for imp in impressions])
+    except Exception:  # noqa: BLE001 - pdfium errors for one odd image object
+        log.warning("images under the seals of %s page %s not identified", item.file, item.file_page, exc_info=True)
+        return []
+
+
+def _bgr(image: np.ndarray) -> np.ndarray:
+    """A grey rendering (2-D) as the BGR image the checking process takes."""
+    return cv2.cvtColor(image, cv2.COLOR_GRAY2BGR) if image.ndim == 2 else image

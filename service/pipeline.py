@@ -57,6 +57,7 @@ from service.ingest import IMAGE_SUFFIXES, RawPage, SourceFile, collect_files, r
 from service.ocr.engine import OcrEngine, get_engine
 from service.ocr.reader import OcrCache, image_hash, read_page, upright_image
 from service.pagepixels import preview
+from service.pdfdraw import DrawnImage
 from service.seals import Rim, confirm_names, read_seals
 from service.settings import Settings
 
@@ -109,6 +110,7 @@ class _Page:
     # not in the cache): found once, they serve the page's seals too
     impressions: list[Impression] | None = None
     preview: bytes | None = None  # the report's picture of the page, when taken where it was drawn
+    drawn: list[DrawnImage] = field(default_factory=list)  # the images drawn where the impressions are
     # what the page says on its own (``_read_page_facts``), taken as soon as it is read
     findings: list[Finding] = field(default_factory=list)
     errors: list[ReportError] = field(default_factory=list)
@@ -129,7 +131,7 @@ def _read_text(raw: RawPage, number: int, engine: Callable[[], OcrEngine], cache
         info.text_source = TextSource.text_layer
         return _Page(info, PageText(page=number, width=raw.width, height=raw.height, lines=layer.lines,
                                     text_source=TextSource.text_layer), raw.image, raw.image_scale,
-                     raw.impressions, raw.preview)
+                     raw.impressions, raw.preview, raw.drawn)
     if raw.kind == "pdf" and layer is not None and layer.problem:
         info.notes.append(f"未使用文本层（{layer.problem}），本页改用 OCR 识别")
         flags.append(RiskFlag(
@@ -340,7 +342,8 @@ def read_dossier(paths: list[Path], options: CheckOptions, settings: Settings, *
                 with stages.run("page_evidence"):
                     if page.image is not None:
                         impressions = page.impressions if page.impressions is not None else find_impressions(page.image)
-                        on_page = read_seals(page.image, impressions, page.text, page.scale, get, cache)
+                        on_page = read_seals(page.image, impressions, page.text, page.scale, get, cache,
+                                             drawn=page.drawn)
                         seals.extend(on_page.seals)
                         rims.extend(on_page.rims)
                         findings.extend(_image_findings(page, errors))

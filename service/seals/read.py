@@ -12,7 +12,7 @@ import hashlib
 import logging
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import cv2
@@ -34,6 +34,7 @@ from models.domain import PageText, Seal
 from models.enums import SealShape
 from service.ocr.engine import OcrEngine
 from service.ocr.reader import OcrCache, image_hash
+from service.pdfdraw import DrawnImage
 
 log = logging.getLogger(__name__)
 
@@ -223,6 +224,29 @@ def _worth_keeping(text: str) -> bool:
 SEAL_READER_VERSION = "5"  # bump when reading changes, so cached readings are not reused
 
 
+def _reading_key(image: np.ndarray, imp: Impression, scale: float, engine_id: str,
+                 drawn: Sequence[DrawnImage]) -> str:
+    """What a seal's reading is cached under: the image a PDF page draws it with, where the
+    impression lies in that image and at what scale, where there is such an image (the last drawn
+    is on top); else the impression's pixels."""
+    x0, y0, x1, y1 = imp.bbox
+    under = [d for d in drawn if d.holds(imp.bbox)]
+    if under:
+        dx, dy = under[-1].bbox[:2]
+        # to within a few pixels: the same image put at another fraction of a pixel renders a
+        # pixel or two apart, and the impression found on it with it
+        where = ",".join(str(round(v / _PLACED)) for v in (x0 - dx, y0 - dy, x1 - x0, y1 - y0))
+        identity = f"drawn:{under[-1].digest}@{scale:.4f}+{where}"
+    else:
+        identity = image_hash(image[y0:y1, x0:x1])
+    return hashlib.sha256(
+        f"seal|{SEAL_READER_VERSION}|{engine_id}|{imp.shape}|{imp.color}|{identity}".encode()).hexdigest()
+
+
+#: the grid (rendered pixels) an impression's place in the image that draws it is rounded to
+_PLACED = 4
+
+
 @dataclass(frozen=True)
 class Rim:
     """What confirming a seal's name against the dossier's text needs once every page is read
@@ -245,21 +269,21 @@ class PageSeals:
 
 
 def read_seals(image: np.ndarray, impressions: list[Impression], page: PageText, scale: float,
-               engine: Callable[[], OcrEngine], cache: OcrCache | None = None) -> PageSeals:
+               engine: Callable[[], OcrEngine], cache: OcrCache | None = None, *,
+               drawn: Sequence[DrawnImage] = ()) -> PageSeals:
     """The seal ``impressions`` found on one page image (``scale``: image pixels per page unit),
     each read with the OCR engine ``engine`` gives (loaded on first use). A seal that cannot be
     read is still reported, with the page text that falls inside it. Readings are cached by the
-    impression's pixels, so a re-check reads no seal twice."""
+    impression's pixels, so a re-check reads no seal twice; an impression that an image of a PDF
+    page draws (``drawn``) is cached by that image, so the same seal image drawn on other pages
+    or in other dossiers is read once."""
     seals: list[Seal] = []
     rims: list[Rim] = []
     for imp in impressions:
         arc, center, key = ArcReading(), "", ""
         try:
             ocr = engine()
-            x0, y0, x1, y1 = imp.bbox
-            key = hashlib.sha256(
-                f"seal|{SEAL_READER_VERSION}|{ocr.id}|{imp.shape}|{imp.color}|{image_hash(image[y0:y1, x0:x1])}".encode()
-            ).hexdigest()
+            key = _reading_key(image, imp, scale, ocr.id, drawn)
             hit = cache.get_json(key) if cache is not None else None
             if hit is not None:
                 arc, center = ArcReading(hit["arc"], hit["arc_score"]), hit["center"]

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import cv2
+import numpy as np
 import pytest
 
 import service.pagepixels as pagepixels
@@ -47,13 +49,34 @@ def test_a_page_to_be_read_by_ocr_is_left_alone() -> None:
 
 
 def test_a_failure_leaves_the_page_to_the_checking_process(monkeypatch: pytest.MonkeyPatch) -> None:
-    def broken(_image: object) -> list[object]:
-        raise ValueError("a detector bug")
+    def broken(_image: object) -> bytes:
+        raise ValueError("an encoder bug")
 
-    monkeypatch.setattr(pagepixels, "find_impressions", broken)
-    page = pagepixels.take_page_pixels(_first_page(STATEMENT), previews=True)
-    assert isinstance(page, RawPage)
-    assert page.image is not None and page.impressions is None and page.preview is None
+    monkeypatch.setattr(pagepixels, "preview", broken)
+    for path in (STATEMENT, INVOICE):
+        page = pagepixels.take_page_pixels(_first_page(path), previews=True)
+        assert isinstance(page, RawPage)
+        assert page.image is not None and page.impressions is None and page.preview is None
+        assert page.image.ndim == 3  # in colour, as the checking process takes a page
+
+
+def test_a_page_drawn_in_black_and_grey_is_not_searched_for_seals(monkeypatch: pytest.MonkeyPatch) -> None:
+    def searched(_image: object) -> list[object]:
+        raise AssertionError("a grey page searched for seal ink")
+
+    monkeypatch.setattr(pagepixels, "find_impressions", searched)
+    raw = _first_page(STATEMENT)
+    assert raw.colourless and raw.image is not None and raw.image.ndim == 2
+    drawn = raw.image.shape
+    page = pagepixels.take_page_pixels(raw, previews=True)
+    assert isinstance(page, RawPage) and page.impressions == [] and page.image is None
+    shown = cv2.imdecode(np.frombuffer(page.preview or b"", np.uint8), cv2.IMREAD_UNCHANGED)
+    assert shown.ndim == 2 and shown.shape == drawn  # a grey JPEG of the whole page
+    # the invoice draws its seal in red: it is searched, and its pixels are kept in colour
+    monkeypatch.undo()
+    invoice = pagepixels.take_page_pixels(_first_page(INVOICE), previews=False)
+    assert isinstance(invoice, RawPage) and not invoice.colourless
+    assert invoice.impressions and invoice.image is not None and invoice.image.ndim == 3
 
 
 def test_every_image_extractor_says_which_pages_it_needs() -> None:
