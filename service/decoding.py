@@ -31,7 +31,7 @@ import numpy as np
 from models.domain import ReportError
 from models.enums import ErrorCode
 from service.forensics import FileForensics, analyse_file
-from service.ingest import RawPage, SourceFile, iter_pages, page_count
+from service.ingest import RawPage, SourceFile, content_kind, iter_pages, page_count
 from service.pagepixels import take_page_pixels
 from service.settings import Settings
 
@@ -78,7 +78,7 @@ class InProcessReader:
         self.close()
 
 
-def open_reader(settings: Settings) -> DecoderProcess | InProcessReader:
+def open_reader(settings: Settings) -> DecoderProcess | SplitReader | InProcessReader:
     """The page reader the settings ask for; use it as a context manager.
 
     A decoder child outlives its dossier: closing the reader hands a healthy child back for the next
@@ -93,16 +93,17 @@ def open_reader(settings: Settings) -> DecoderProcess | InProcessReader:
     # (a worker checking into many data directories would otherwise keep two idle children for each)
     key = settings.model_dump_json(exclude=_NOT_DECODING)
     with _POOL_LOCK:
-        idle = _POOL.get(key)
-        if idle:
-            return idle.pop()
-    return DecoderProcess(settings, pool_key=key)
+        idle = _POOL.get(key, [])
+        # the last handed back, in the order they served (the first answers the questions about files)
+        children = idle[len(idle) - min(len(idle), settings.decoder_processes):]
+        del idle[len(idle) - len(children):]
+    children += [DecoderProcess(settings, pool_key=key) for _ in range(settings.decoder_processes - len(children))]
+    return children[0] if len(children) == 1 else SplitReader(children)
 
 
 _POOL: dict[str, list[DecoderProcess]] = {}
 _NOT_DECODING = {"data_dir", "database_url", "ocr_engine", "default_programme"}
 _POOL_LOCK = threading.Lock()
-_POOL_SIZE = 2  # idle children kept per settings
 _POOL_MAX_RSS_MB = 400  # a child that decoded something huge keeps its memory: it is stopped, not kept
 
 
@@ -131,6 +132,7 @@ class DecoderProcess:
         self.pool_key = pool_key
         self._process: Any = None
         self._conn: Connection | None = None
+        self._starting = False  # launched, its word that it is ready not yet received
         self.restarts = 0  # children killed after a timeout or a crash (for the bench)
 
     def __enter__(self) -> DecoderProcess:
@@ -139,7 +141,9 @@ class DecoderProcess:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _start(self) -> Connection:
+    def launch(self) -> None:
+        """Start the child, if it is not running, without waiting for it to be ready (children
+        started together import side by side)."""
         if self._conn is None:
             # spawn, not fork: the parent may hold OCR threads, and a fork would copy its memory
             ctx = multiprocessing.get_context("spawn")
@@ -149,11 +153,18 @@ class DecoderProcess:
             self._process.start()
             child.close()
             self._conn = parent
+            self._starting = True
+
+    def _start(self) -> Connection:
+        self.launch()
+        if self._starting:
             # start-up (imports) is not a page's time: wait for the child to say it is ready
             ready, failure = self._receive(_START_TIMEOUT_S)
             if ready != _READY:
                 self._kill()
                 raise RuntimeError(f"the decoder process did not start: {failure or ready!r}")
+            self._starting = False
+        assert self._conn is not None
         return self._conn
 
     def _kill(self) -> None:
@@ -163,7 +174,7 @@ class DecoderProcess:
             self.restarts += 1
         if self._conn is not None:
             self._conn.close()
-        self._process, self._conn = None, None
+        self._process, self._conn, self._starting = None, None, False
 
     def close(self) -> None:
         """Done with this dossier: back to the pool when pooled and healthy, else stopped."""
@@ -171,7 +182,7 @@ class DecoderProcess:
                 and _rss_mb(self._process.pid) < _POOL_MAX_RSS_MB):
             with _POOL_LOCK:
                 idle = _POOL.setdefault(self.pool_key, [])
-                if len(idle) < _POOL_SIZE:
+                if len(idle) < max(1, self.settings.decoder_processes):  # the children one check takes
                     idle.append(self)
                     return
         self.stop()
@@ -187,7 +198,7 @@ class DecoderProcess:
                 self._process.kill()
                 self._process.join(5)
             self._conn.close()
-        self._process, self._conn = None, None
+        self._process, self._conn, self._starting = None, None, False
 
     def _receive(self, timeout: float) -> tuple[Any, str | None]:
         """The child's next message, or (None, why) when it ran past ``timeout`` or died."""
@@ -204,23 +215,26 @@ class DecoderProcess:
                 code = self._process.exitcode
             return None, f"crashed (exit {code})"
 
-    def pages(self, source: SourceFile, *, pages_before: int = 0, previews: bool = True
-              ) -> Iterator[RawPage | ReportError]:
-        """The file's pages as ``iter_pages`` gives them, text-layer pages with their seal impressions
-        and preview taken (``take_page_pixels``); a page the child hangs or dies on is an error."""
+    def pages(self, source: SourceFile, *, pages_before: int = 0, previews: bool = True, start: int = 1,
+              step: int = 1) -> Iterator[RawPage | ReportError]:
+        """The file's pages as ``iter_pages`` gives them (every ``step``-th of a PDF from ``start``),
+        text-layer pages with their seal impressions and preview taken (``take_page_pixels``); a page
+        the child hangs or dies on is an error."""
         finished = False
         try:
-            yield from self._pages(source, pages_before, previews)
+            yield from self._pages(source, pages_before, previews, start, step)
             finished = True
         finally:
             if not finished:  # abandoned mid-file: the child waits for a word that will not come
                 self._kill()
 
-    def _pages(self, source: SourceFile, pages_before: int, previews: bool) -> Iterator[RawPage | ReportError]:
+    def _pages(self, source: SourceFile, pages_before: int, previews: bool, start: int, step: int
+               ) -> Iterator[RawPage | ReportError]:
         timeout = self.settings.page_timeout_s
-        expected, failures = 1, 0
+        expected, failures = start, 0
         while True:
-            request = ("pages", source, {"start": expected, "pages_before": pages_before, "previews": previews})
+            request = ("pages", source, {"start": expected, "pages_before": pages_before, "previews": previews,
+                                         "step": step})
             try:
                 self._start().send(request)
             except (OSError, ValueError) as exc:  # the child died between two files
@@ -236,9 +250,9 @@ class DecoderProcess:
                     self._conn.send(_NEXT)  # type: ignore[union-attr] - decode the next page meanwhile
                     failures = 0
                     if isinstance(item, RawPage):
-                        expected = item.file_page + 1
+                        expected = item.file_page + step
                     elif item.page is not None:
-                        expected = item.page + 1
+                        expected = item.page + step
                     yield item
                     continue
                 self._kill()
@@ -250,7 +264,7 @@ class DecoderProcess:
                     return
                 yield ReportError(file=source.name, page=expected, code=_code(failure),
                                   message=f"第 {expected} 页{_describe(failure, timeout)}，已跳过")
-                expected += 1
+                expected += step
                 break
 
     def _ask(self, op: str, source: SourceFile) -> tuple[Any, str | None]:
@@ -280,6 +294,62 @@ class DecoderProcess:
         """The file's page count before any page is rendered (1 when the child cannot tell)."""
         item, _ = self._ask("count", source)
         return item if isinstance(item, int) else 1
+
+
+class SplitReader:
+    """Several decoder children reading one dossier: a PDF's pages are drawn by each in turn (with
+    two, the first draws pages 1, 3, 5 ..., the second 2, 4, 6 ...) and handed on in page order;
+    any other file, and every question about a whole file, goes to the first. Each child keeps its
+    own time and memory bounds, and a page one of them fails on is that page's error."""
+
+    def __init__(self, children: list[DecoderProcess]) -> None:
+        self.children = children
+        self._counts: dict[int, tuple[SourceFile, int]] = {}
+
+    def __enter__(self) -> SplitReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def page_count(self, source: SourceFile) -> int:
+        known = self._counts.get(id(source))
+        if known is None or known[0] is not source:
+            known = self._counts[id(source)] = (source, self.children[0].page_count(source))
+        return known[1]
+
+    def forensics(self, source: SourceFile) -> FileForensics:
+        return self.children[0].forensics(source)
+
+    def pages(self, source: SourceFile, *, pages_before: int = 0, previews: bool = True
+              ) -> Iterator[RawPage | ReportError]:
+        n = len(self.children)
+        if content_kind(source.data) != "pdf" or self.page_count(source) < n:
+            yield from self.children[0].pages(source, pages_before=pages_before, previews=previews)
+            return
+        for child in self.children:
+            child.launch()
+        streams = [child.pages(source, pages_before=pages_before, previews=previews, start=k + 1, step=n)
+                   for k, child in enumerate(self.children)]
+        ended = [False] * n
+        try:
+            turn = 0
+            while not all(ended):
+                k, turn = turn % n, turn + 1
+                item = None if ended[k] else next(streams[k], None)
+                if item is None:
+                    ended[k] = True
+                    continue
+                yield item
+                if isinstance(item, ReportError) and item.page is None:
+                    return  # the file refused, or not read on from a page: the others stop there too
+        finally:
+            for stream in streams:
+                stream.close()
+
+    def close(self) -> None:
+        for child in self.children:
+            child.close()
 
 
 def _code(failure: str) -> ErrorCode:

@@ -341,7 +341,7 @@ def _read_one(path: Path, display: str, budget: _Budget) -> list[SourceFile]:
 
 
 def iter_pages(source: SourceFile, settings: Settings, *, start: int = 1, pages_before: int = 0,
-               render: bool = False) -> Iterator[RawPage | ReportError]:
+               render: bool = False, step: int = 1) -> Iterator[RawPage | ReportError]:
     """The pages of one file, in order; an unreadable page or file yields a ReportError.
 
     The file is read as what its content is, whatever its name says. A file with more pages than
@@ -349,7 +349,8 @@ def iter_pages(source: SourceFile, settings: Settings, *, start: int = 1, pages_
     page count before any page is rendered. ``start`` skips to a page (a reader resuming after a
     page that hung); ``render`` renders every PDF page here, at OCR resolution where its text layer
     will not do, instead of leaving that to the caller (a child process cannot hand a page over).
-    Nothing escapes: whatever a decoder raises on hostile bytes is that page's or file's error.
+    ``step`` reads every ``step``-th page of a PDF from ``start`` on (decoders sharing a file; any
+    other file is one reader's whole). Nothing escapes: whatever a decoder raises on hostile bytes is that page's or file's error.
     """
     if not source.data:
         yield _err(ErrorCode.empty_file, "文件为空（0 字节）；请重新导出、扫描或上传该文件", source.name)
@@ -362,9 +363,11 @@ def iter_pages(source: SourceFile, settings: Settings, *, start: int = 1, pages_
     notes = []
     if _SUFFIX_KINDS.get(source.suffix) != kind:
         notes.append(f"文件扩展名为 {source.suffix or '（无）'}，内容为 {KIND_LABELS[kind]}，已按内容读取")
-    readers = {"pdf": _pdf_pages, "ofd": _ofd_pages}
     try:
-        for item in readers.get(kind, _image_pages)(source, settings, start, pages_before, render):
+        pages = (_pdf_pages(source, settings, start, pages_before, render, step) if kind == "pdf" else
+                 _ofd_pages(source, settings, start, pages_before, render) if kind == "ofd" else
+                 _image_pages(source, settings, start, pages_before, render))
+        for item in pages:
             if isinstance(item, RawPage):
                 item.notes.extend(notes)
             yield item
@@ -479,7 +482,7 @@ def _image_pages(source: SourceFile, settings: Settings, start: int, pages_befor
 
 
 def _pdf_pages(source: SourceFile, settings: Settings, start: int, pages_before: int,
-               render: bool) -> Iterator[RawPage | ReportError]:
+               render: bool, step: int = 1) -> Iterator[RawPage | ReportError]:
     import pdfplumber
     import pypdfium2 as pdfium
 
@@ -512,7 +515,7 @@ def _pdf_pages(source: SourceFile, settings: Settings, start: int, pages_before:
     plumber_pages: list[pdfplumber.page.Page] = []
     text_error: str | None = None
     try:
-        for index in range(start - 1, count):
+        for index in range(start - 1, count, max(1, step)):
             try:
                 page = document[index]
                 width, height = page.get_size()

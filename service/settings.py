@@ -41,7 +41,10 @@ class Settings(BaseSettings):
     # address space, is reported and the next page is read in a fresh child
     isolate_decoders: bool = True
     page_timeout_s: float = 30.0
-    decoder_memory_mb: int = 2048
+    decoder_memory_mb: int = 2048  # each
+    # isolated decoder children per check: a PDF's pages are drawn by them in turn (page 1 by the
+    # first, page 2 by the second ...), so a text-layer PDF is read at the pace of both cores
+    decoder_processes: int = 2
     # resolution for rendering PDF pages that need OCR, and for the report's page images
     ocr_dpi: int = 200
     preview_dpi: int = 110

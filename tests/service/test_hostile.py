@@ -225,7 +225,7 @@ def test_names_with_control_characters_are_shown_escaped_and_a_nameless_scan_is_
 def test_a_healthy_decoder_child_serves_the_next_dossier_and_a_dead_one_does_not(tmp_path: Path) -> None:
     from service.decoding import InProcessReader, open_reader
 
-    settings = Settings(data_dir=tmp_path, database_url=None)
+    settings = Settings(data_dir=tmp_path, database_url=None, decoder_processes=1)
     with open_reader(settings) as first:
         assert isinstance(first, DecoderProcess)
         list(first.pages(SourceFile("a.png", zero_png(20, 20))))
@@ -259,3 +259,61 @@ def test_the_child_decodes_ahead_while_the_reader_takes_long_over_a_page(tmp_pat
         assert len(rest) == 4
         # pages 2 to 5 were drawn meanwhile: taking them costs no drawing
         assert time.perf_counter() - started < decode
+
+
+def _pages_of(*parts: bytes) -> bytes:
+    """One PDF of the pages of ``parts`` in turn."""
+    import io
+
+    import pypdfium2 as pdfium
+
+    out = pdfium.PdfDocument.new()
+    for data in parts:
+        out.import_pages(pdfium.PdfDocument(data))
+    buffer = io.BytesIO()
+    out.save(buffer)
+    return buffer.getvalue()
+
+
+def _sequence(items: list[RawPage | ReportError]) -> list[tuple[str, int | None]]:
+    return [(str(i.code), i.page) if isinstance(i, ReportError) else ("page", i.file_page) for i in items]
+
+
+def test_two_decoder_children_hand_a_pdfs_pages_on_in_order(tmp_path: Path) -> None:
+    from service.decoding import SplitReader, open_reader
+
+    dossier = Path(__file__).resolve().parents[2] / "samples" / "jinan" / "dossier"
+    data = _pages_of(*(p.read_bytes() for p in sorted(dossier.glob("*.pdf"))))
+    source = SourceFile("bound.pdf", data)
+    with DecoderProcess(Settings(data_dir=tmp_path, database_url=None)) as one:
+        alone = list(one.pages(source))
+    with open_reader(Settings(data_dir=tmp_path, database_url=None, decoder_processes=2)) as reader:
+        assert isinstance(reader, SplitReader) and len(reader.children) == 2
+        split = list(reader.pages(source))
+        assert all(child._process is not None for child in reader.children)  # both drew pages
+    assert _sequence(split) == _sequence(alone) == [("page", n) for n in range(1, len(alone) + 1)]
+    for a, b in zip(alone, split, strict=True):
+        assert isinstance(a, RawPage) and isinstance(b, RawPage)
+        assert [line.text for line in a.text_layer.lines] == [line.text for line in b.text_layer.lines]  # type: ignore[union-attr]
+        assert a.preview == b.preview and a.impressions == b.impressions and a.drawn == b.drawn
+
+
+def test_a_page_one_of_two_children_hangs_on_costs_that_page_alone(tmp_path: Path) -> None:
+    from service.decoding import open_reader
+
+    slow = slow_pdf(20_000)  # a slow page, then a page of text
+    data = _pages_of(slow_pdf(10), slow, slow_pdf(10))  # page 3 (the first child's) draws slowly
+    settings = Settings(data_dir=tmp_path, database_url=None, page_timeout_s=1, decoder_processes=2)
+    with open_reader(settings) as reader:
+        items = list(reader.pages(SourceFile("mixed.pdf", data)))
+    assert _sequence(items) == [("page", 1), ("page", 2), ("page_timeout", 3), ("page", 4), ("page", 5), ("page", 6)]
+
+
+def test_a_file_refused_whole_is_said_once_by_two_children(tmp_path: Path) -> None:
+    from service.decoding import open_reader
+
+    settings = Settings(data_dir=tmp_path, database_url=None, decoder_processes=2, max_file_pages=1)
+    dossier = Path(__file__).resolve().parents[2] / "samples" / "jinan" / "dossier"
+    with open_reader(settings) as reader:
+        refused = list(reader.pages(SourceFile("c.pdf", (dossier / "03_云服务合同.pdf").read_bytes())))
+    assert _sequence(refused) == [("too_many_pages", None)]

@@ -229,6 +229,9 @@ def test_a_decoder_child_serves_checks_into_other_data_directories(tmp_path: Pat
     files, _ = collect_files([tmp_path / "scan.png"], settings)
     with open_reader(settings) as first:
         assert first.page_count(files[0]) == 1
+        started = getattr(first, "children", [first])[0]
+        pid = started._process.pid
     # the data directory is no decoding setting: the idle child is handed back, none is started
     with open_reader(settings.model_copy(update={"data_dir": tmp_path / "elsewhere"})) as second:
-        assert second is first
+        assert getattr(second, "children", [second])[0] is started
+        assert second.page_count(files[0]) == 1 and started._process.pid == pid
