@@ -160,6 +160,14 @@ def _fuzzy(text: str, taken: list[_Match]) -> list[_Match]:
     return chosen
 
 
+@lru_cache(maxsize=4096)
+def _matches(text: str) -> tuple[_Match, ...]:
+    """The phrases in a line's compact text, exact and one slip away, in reading order: a function
+    of the text alone, kept for the lines the page pass and the document extractors both read."""
+    exact = _exact(text)
+    return tuple(sorted(exact + _fuzzy(text, exact), key=lambda m: m.start))
+
+
 def _line_findings(page: PageText, line: TextLine) -> list[Finding]:
     norm, offsets = normalize_with_offsets(line.text)
     # match on text without spaces (OCR prints 云 服务) and map back to the printed characters
@@ -167,10 +175,8 @@ def _line_findings(page: PageText, line: TextLine) -> list[Finding]:
     text = "".join(norm[i] for i in keep)
     if not text:
         return []
-    exact = _exact(text)
-    matches = exact + _fuzzy(text, exact)
     findings = []
-    for m in sorted(matches, key=lambda m: m.start):
+    for m in _matches(text):
         start = offsets[keep[m.start]]
         end = offsets[keep[m.end - 1]] + 1
         snippet = line.text[max(0, start - SNIPPET_CONTEXT) : end + SNIPPET_CONTEXT].strip()

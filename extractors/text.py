@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
+from functools import lru_cache
 
 # Invisible characters text layers carry (soft hyphen, BOM, zero-width joiners): they break regexes
 # and are never content.
@@ -41,15 +43,17 @@ def _fold_char(ch: str) -> str:
     return ch
 
 
-def normalize_with_offsets(text: str) -> tuple[str, list[int]]:
+@lru_cache(maxsize=8192)
+def normalize_with_offsets(text: str) -> tuple[str, tuple[int, ...]]:
     """``normalize(text)`` together with, for each of its characters, the index in ``text``.
 
     Use it to match on clean text and report the span of the original characters:
-    ``orig_start = offsets[start]``, ``orig_end = offsets[end - 1] + 1``.
+    ``orig_start = offsets[start]``, ``orig_end = offsets[end - 1] + 1``. Kept for the lines
+    read last: every finder normalises the same lines.
     """
     folded = text.translate(_FOLD)
     if len(folded) == len(text) and "  " not in folded and not folded.startswith(" ") and not folded.endswith(" "):
-        return folded, list(range(len(folded)))  # nothing removed or collapsed: each character stays where it was
+        return folded, tuple(range(len(folded)))  # nothing removed or collapsed: each character stays where it was
     chars: list[str] = []
     offsets: list[int] = []
     for i, ch in enumerate(text):
@@ -61,7 +65,7 @@ def normalize_with_offsets(text: str) -> tuple[str, list[int]]:
     if chars and chars[-1] == " ":
         chars.pop()
         offsets.pop()
-    return "".join(chars), offsets
+    return "".join(chars), tuple(offsets)
 
 
 def _fold_table() -> dict[int, str | None]:
@@ -92,7 +96,7 @@ def compact(text: str) -> str:
     return text.translate(_FOLD).replace(" ", "")
 
 
-def original_span(offsets: list[int], start: int, end: int) -> tuple[int, int]:
+def original_span(offsets: Sequence[int], start: int, end: int) -> tuple[int, int]:
     """Map a span of a normalised string back to the original string (see ``normalize_with_offsets``)."""
     if end <= start:
         pos = offsets[start] if start < len(offsets) else (offsets[-1] + 1 if offsets else 0)

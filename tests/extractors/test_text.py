@@ -28,7 +28,7 @@ def _by_character(text: str) -> tuple[str, list[int]]:
 
 def _check(text: str) -> None:
     norm, offsets = _by_character(text)
-    assert normalize_with_offsets(text) == (norm, offsets)
+    assert normalize_with_offsets(text) == (norm, tuple(offsets))
     assert normalize(text) == norm
     assert compact(text) == re.sub(r"\s+", "", norm)
 
