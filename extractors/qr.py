@@ -134,9 +134,10 @@ def decode_qr_codes(image_bgr: np.ndarray) -> list[tuple[str, np.ndarray]]:
 
 
 def may_hold_invoice_qr(page: PageText) -> bool:
-    """Whether ``qr_findings`` can find anything on ``page`` (it mentions 发票): a cheap test, made
-    where the page is drawn, before its pixels are kept for it."""
-    return "发票" in compact(page.text)
+    """Whether ``qr_findings`` can find anything on ``page``: it mentions 发票 and can belong to an
+    invoice document. Asked where the page is drawn, before its pixels are kept for it: a contract
+    page whose payment clause names 发票 keeps none."""
+    return "发票" in compact(page.text) and may_be_invoice_page(page, classify(page))
 
 
 def qr_findings(image_bgr: np.ndarray, page: PageText, scale: float) -> list[Finding]:
@@ -150,7 +151,7 @@ def qr_findings(image_bgr: np.ndarray, page: PageText, scale: float) -> list[Fin
     The detail holds the parsed fields (type, code, number, amount, date, check_code, crc) when the
     payload is an invoice payload; ``valid`` says whether it is.
     """
-    if not may_hold_invoice_qr(page) or not may_be_invoice_page(page, classify(page)):
+    if not may_hold_invoice_qr(page):
         return []
     findings = []
     for text, pts in decode_qr_codes(image_bgr):
