@@ -114,12 +114,9 @@ def _judge(cand: _Candidate, mask: np.ndarray, color: SealColor, min_side: int, 
         minor, major = min(axes), max(axes)
         if minor >= min_side * 0.8 and major >= 0.06 * max(h, w) and major / minor <= 1.9 and residual < 0.045 and inliers > 0.6 \
                 and major < 3 * max(h, w):
-            rim_mask = mask
-            if not squares:
-                # a faint rim shows as dashes: bridge them before measuring how far round it goes
-                k = max(3, int(minor / 25) | 1)
-                rim_mask = cv2.dilate(mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
-            coverage, inside = rim_coverage(rim_mask, center, axes, angle)
+            # a faint rim shows as dashes: bridge them before measuring how far round it goes
+            bridge = 0 if squares else max(3, int(minor / 25) | 1)
+            coverage, inside = rim_coverage(mask, center, axes, angle, bridge=bridge)
             fill = inside_fill(mask, center, axes, angle, False)
             if coverage >= 0.72 and inside >= 0.3 and 0.015 < fill < 0.5:
                 shape = SealShape.round if major / minor < 1.12 else SealShape.oval

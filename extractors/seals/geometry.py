@@ -45,17 +45,27 @@ def rim_points(center: tuple[float, float], axes: tuple[float, float], angle: fl
 
 
 def rim_coverage(mask: np.ndarray, center: tuple[float, float], axes: tuple[float, float], angle: float,
-                  square: bool = False, n: int = 144) -> tuple[float, float]:
-    """(share of rim angles inside the image that carry ink, share of rim angles inside the image)."""
+                  square: bool = False, n: int = 144, bridge: int = 0) -> tuple[float, float]:
+    """(share of rim angles inside the image that carry ink, share of rim angles inside the image).
+    ``bridge`` (odd, > 1): the ink grown by a disc of that diameter first, so a rim of dashes counts
+    as whole; grown round the rim alone, which is all that is looked at."""
     h, w = mask.shape[:2]
     on_rim = rim_points(center, axes, angle, 1.0, n, square)
     inside = (on_rim[:, 0] >= 1) & (on_rim[:, 0] < w - 1) & (on_rim[:, 1] >= 1) & (on_rim[:, 1] < h - 1)
-    covered = np.zeros(n, bool)
-    for scale in (0.84, 0.88, 0.92, 0.96, 1.0, 1.04):
-        pts = rim_points(center, axes, angle, scale, n, square)
-        xs = np.clip(pts[:, 0].round().astype(int), 0, w - 1)
-        ys = np.clip(pts[:, 1].round().astype(int), 0, h - 1)
-        covered |= mask[ys, xs] > 0
+    samples = [rim_points(center, axes, angle, scale, n, square) for scale in (0.84, 0.88, 0.92, 0.96, 1.0, 1.04)]
+    xs = np.clip(np.concatenate(samples)[:, 0].round().astype(int), 0, w - 1)
+    ys = np.clip(np.concatenate(samples)[:, 1].round().astype(int), 0, h - 1)
+    if bridge > 1:
+        # a dilation's value at a pixel depends on the ink within the disc round it: the window
+        # holding every sample and a disc's reach round it dilates exactly as the whole image does
+        reach = bridge // 2 + 1
+        x0, y0 = max(0, int(xs.min()) - reach), max(0, int(ys.min()) - reach)
+        x1, y1 = min(w, int(xs.max()) + reach + 1), min(h, int(ys.max()) + reach + 1)
+        disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (bridge, bridge))
+        hit = cv2.dilate(mask[y0:y1, x0:x1], disc)[ys - y0, xs - x0] > 0
+    else:
+        hit = mask[ys, xs] > 0
+    covered = hit.reshape(len(samples), n).any(axis=0)
     n_in = int(inside.sum())
     if n_in == 0:
         return 0.0, 0.0
