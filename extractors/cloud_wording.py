@@ -160,7 +160,7 @@ def _fuzzy(text: str, taken: list[_Match]) -> list[_Match]:
     return chosen
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=32768)
 def _matches(text: str) -> tuple[_Match, ...]:
     """The phrases in a line's compact text, exact and one slip away, in reading order: a function
     of the text alone, kept for the lines the page pass and the document extractors both read."""

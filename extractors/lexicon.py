@@ -21,6 +21,7 @@ rather than from a product's name (a software development contract → 应用软
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from importlib import resources
@@ -303,22 +304,32 @@ class _AliasMatcher:
             cut = len(alias) // 2
             for at, half in ((0, alias[:cut]), (cut, alias[cut:])):
                 self._halves.setdefault(len(half), {}).setdefault(half, []).append((index, at))
+        # a place where no half's first two characters stand holds no half: one look tells
+        self._half_starts = frozenset(half[:2] for halves in self._halves.values() for half in halves)
+        self._short_halves = {half: places for halves in self._halves.values() for half, places in halves.items()
+                              if len(half) < 2}
 
     def find(self, text: str) -> list[_Span]:
         norm, offsets = normalize_with_offsets(text)
-        # spaces are dropped so "云服务器 ECS" and "云服务器ECS" read the same
-        chars = [(c, offsets[i]) for i, c in enumerate(norm) if not c.isspace()]
-        if not chars:
+        # spaces are dropped so "云服务器 ECS" and "云服务器ECS" read the same (the only blank a
+        # normalised text holds is " "); ``at``: where each character of ``squeezed`` was in ``text``
+        if " " in norm:
+            keep = [i for i, c in enumerate(norm) if c != " "]
+            squeezed, at = "".join(norm[i] for i in keep), [offsets[i] for i in keep]
+        else:
+            squeezed, at = norm, offsets
+        if not squeezed:
             return []
-        squeezed = "".join(c for c, _ in chars)
         spans: list[_Span] = []
         if self._any_alias is not None and self._any_alias.search(squeezed.lower()):
-            spans += self._exact(text, squeezed, chars)
+            spans += self._exact(text, squeezed, at)
         # OCR slips substitute a character; insertions and deletions would turn 大数据服务 into
         # 数据库服务: the windows an alias's half starts or ends, by alias and by position
-        windows = sorted({(index, i - at) for length, halves in self._halves.items()
-                          for i in range(len(squeezed) - length + 1)
-                          for index, at in halves.get(squeezed[i:i + length], ())})
+        starts = self._half_starts
+        windows = sorted({(index, i - shift) for i in range(len(squeezed))
+                          if squeezed[i:i + 2] in starts or self._short_halves
+                          for length, halves in self._halves.items() if i + length <= len(squeezed)
+                          for index, shift in halves.get(squeezed[i:i + length], ())})
         for index, i in windows:
             alias, key = self._fuzzy[index]
             n = len(alias)
@@ -329,17 +340,16 @@ class _AliasMatcher:
                 continue
             if not _is_slip(window, alias, self._vocabulary):
                 continue
-            o_start, o_end = chars[i][1], chars[i + n - 1][1] + 1
-            spans.append(_Span(key, o_start, o_end, FUZZY_CONFIDENCE))
+            spans.append(_Span(key, at[i], at[i + n - 1] + 1, FUZZY_CONFIDENCE))
         return _longest_first(spans)
 
-    def _exact(self, text: str, squeezed: str, chars: list[tuple[str, int]]) -> list[_Span]:
+    def _exact(self, text: str, squeezed: str, at: Sequence[int]) -> list[_Span]:
         doc = self._nlp.make_doc(squeezed)
         spans: list[_Span] = []
         for match_id, start, end in self._matcher(doc):
             label = self._nlp.vocab.strings[match_id]
             s, e = doc[start:end].start_char, doc[start:end].end_char
-            o_start, o_end = chars[s][1], chars[e - 1][1] + 1
+            o_start, o_end = at[s], at[e - 1] + 1
             # a Latin alias is a whole word of the original text (ECS, not SECS, ECS2 or erp-app-01)
             if _is_latin(squeezed[s]) and o_start > 0 and _joins_word(text[o_start - 1]):
                 continue

@@ -43,7 +43,7 @@ def _fold_char(ch: str) -> str:
     return ch
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=32768)
 def normalize_with_offsets(text: str) -> tuple[str, tuple[int, ...]]:
     """``normalize(text)`` together with, for each of its characters, the index in ``text``.
 
