@@ -73,18 +73,22 @@ def assess(text: str, fontnames: list[str]) -> str | None:
 def _merge_words(words: list[dict[str, Any]]) -> list[TextLine]:
     """Group pdfplumber words into lines: same row, small horizontal gaps."""
     rows: list[list[dict[str, Any]]] = []
+    spans: list[tuple[float, float]] = []  # (top, bottom) of each row's last word
     for w in sorted(words, key=lambda w: ((w["top"] + w["bottom"]) / 2, w["x0"])):
-        h = max(1.0, w["bottom"] - w["top"])
-        for row in rows:
-            ref = row[-1]
-            rh = max(1.0, ref["bottom"] - ref["top"])
-            overlap = min(ref["bottom"], w["bottom"]) - max(ref["top"], w["top"])
+        top, bottom = w["top"], w["bottom"]
+        h = max(1.0, bottom - top)
+        for k, (ref_top, ref_bottom) in enumerate(spans):
+            if ref_bottom <= top or bottom <= ref_top:
+                continue  # no overlap at all (most rows): the test below cannot pass
+            overlap = min(ref_bottom, bottom) - max(ref_top, top)
             # relative to the taller word, so a large title does not swallow the small lines beside it
-            if overlap > 0.5 * max(h, rh):
-                row.append(w)
+            if overlap > 0.5 * max(h, ref_bottom - ref_top, 1.0):
+                rows[k].append(w)
+                spans[k] = (top, bottom)
                 break
         else:
             rows.append([w])
+            spans.append((top, bottom))
     lines: list[TextLine] = []
     for row in rows:
         row.sort(key=lambda w: w["x0"])
@@ -103,21 +107,14 @@ def _merge_words(words: list[dict[str, Any]]) -> list[TextLine]:
 
 def _line(words: list[dict[str, Any]]) -> TextLine:
     text = ""
+    x0, top, x1, bottom = words[0]["x0"], words[0]["top"], words[0]["x1"], words[0]["bottom"]
     for w in words:
         # join CJK without a space, Latin words with one
         if text and (text[-1].isascii() and text[-1].isalnum()) and (w["text"][0].isascii() and w["text"][0].isalnum()):
             text += " "
         text += w["text"]
-    return TextLine(
-        text=text,
-        bbox=(
-            float(min(w["x0"] for w in words)),
-            float(min(w["top"] for w in words)),
-            float(max(w["x1"] for w in words)),
-            float(max(w["bottom"] for w in words)),
-        ),
-        confidence=1.0,
-    )
+        x0, top, x1, bottom = min(x0, w["x0"]), min(top, w["top"]), max(x1, w["x1"]), max(bottom, w["bottom"])
+    return TextLine(text=text, bbox=(float(x0), float(top), float(x1), float(bottom)), confidence=1.0)
 
 
 def read_text_layer(page: Any) -> TextLayer:
@@ -194,15 +191,18 @@ def _pdfium_chars(textpage: Any, height: float, ctypes: Any, pdfium_c: Any
     box = pdfium_c.FS_RECTF()
     matrix = pdfium_c.FS_MATRIX()
     object_at = _address_of(pdfium_c.FPDFText_GetTextObject, ctypes)
+    unicode_of, generated = pdfium_c.FPDFText_GetUnicode, pdfium_c.FPDFText_IsGenerated
+    map_error, origin_of, box_of = (pdfium_c.FPDFText_HasUnicodeMapError, pdfium_c.FPDFText_GetCharOrigin,
+                                    pdfium_c.FPDFText_GetLooseCharBox)
     # per text object: the height of a box, the descent, the standard font's widths, the width scale
     objects: dict[int, tuple[float, float, dict[str, int] | None, float]] = {}
-    baseline, top, bottom = None, 0.0, 0.0  # the last character's, with its rounded box
+    last_key, last_y, top, bottom = None, None, 0.0, 0.0  # the last character's run, with its rounded box
     out = []
     for i in range(count):
-        code = pdfium_c.FPDFText_GetUnicode(textpage, i)
-        if (code in (0x20, 0x0D, 0x0A, 0x3000) or code < 0x20) and pdfium_c.FPDFText_IsGenerated(textpage, i) == 1:
+        code = unicode_of(textpage, i)
+        if (code in (0x20, 0x0D, 0x0A, 0x3000) or code < 0x20) and generated(textpage, i) == 1:
             continue  # pdfium's own word and line breaks, not in the content
-        if code == 0 or 0xD800 <= code < 0xE000 or pdfium_c.FPDFText_HasUnicodeMapError(textpage, i) == 1:
+        if code == 0 or 0xD800 <= code < 0xE000 or map_error(textpage, i) == 1:
             return None
         key = object_at(textpage, i) or 0
         if key not in objects:
@@ -214,17 +214,21 @@ def _pdfium_chars(textpage: Any, height: float, ctypes: Any, pdfium_c: Any
                 return None  # rotated or mirrored: pdfplumber groups such text its own way
             objects[key] = _font_metrics(font, pdfium_c.FPDFText_GetFontSize(textpage, i), matrix, ctypes, pdfium_c)
         up, down, widths, scale = objects[key]
-        if not pdfium_c.FPDFText_GetCharOrigin(textpage, i, ox, oy) or not pdfium_c.FPDFText_GetLooseCharBox(textpage, i, box):
+        if not origin_of(textpage, i, ox, oy) or not box_of(textpage, i, box):
             return None
-        char = chr(code)
-        x1 = ox.value + widths.get(char, 0) * scale if widths is not None else max(ox.value, box.right)
+        char, x0, y = chr(code), ox.value, oy.value
+        if widths is not None:
+            x1 = x0 + widths.get(char, 0) * scale
+        else:
+            right = box.right
+            x1 = right if right > x0 else x0
         # pdfium computes in single precision: rounded, a box the content puts at 105.25 is at
         # 105.25 as in pdfminer, so rows whose tops lie exactly the tolerance apart group alike
-        if (key, oy.value) != baseline:  # characters of one run share their baseline and box height
-            baseline = (key, oy.value)
-            y0 = oy.value + down
+        if key != last_key or y != last_y:  # characters of one run share their baseline and box height
+            last_key, last_y = key, y
+            y0 = y + down
             top, bottom = round(height - (y0 + up), 3), round(height - y0, 3)
-        out.append((char, round(ox.value, 3), round(x1, 3), top, bottom))
+        out.append((char, round(x0, 3), round(x1, 3), top, bottom))
     return out
 
 
@@ -289,8 +293,9 @@ def _words(chars: list[tuple[str, float, float, float, float]]) -> list[dict[str
 
 
 def _word(chars: list[tuple[str, float, float, float, float]]) -> dict[str, Any]:
-    return {"text": "".join(_LIGATURES.get(c[0], c[0]) for c in chars), "x0": min(c[1] for c in chars),
-            "x1": max(c[2] for c in chars), "top": min(c[3] for c in chars), "bottom": max(c[4] for c in chars)}
+    text, x0s, x1s, tops, bottoms = zip(*chars, strict=True)
+    return {"text": "".join(_LIGATURES.get(c, c) for c in text), "x0": min(x0s), "x1": max(x1s), "top": min(tops),
+            "bottom": max(bottoms)}
 
 
 _LIGATURES = {"ﬀ": "ff", "ﬃ": "ffi", "ﬄ": "ffl", "ﬁ": "fi", "ﬂ": "fl", "ﬆ": "st", "ﬅ": "st"}
