@@ -138,6 +138,13 @@ def _title_text(page: PageText) -> str:
     return compact(normalize("".join(ln.text for ln in ordered[:TITLE_LINES]))).lower()
 
 
+def _near(cue: str, text: str) -> bool:
+    """``cue`` is printed in ``text`` with a character or two misread (partial ratio at least
+    ``FUZZY_THRESHOLD``). The cutoff lets the matcher pass over windows that cannot reach it,
+    several times faster on a page of text, with the same answer."""
+    return fuzz.partial_ratio(cue, text, score_cutoff=FUZZY_THRESHOLD) >= FUZZY_THRESHOLD
+
+
 def _score(text: str, title: str, cues: dict[str, float]) -> tuple[float, list[str]]:
     score = 0.0
     matched: list[str] = []
@@ -146,7 +153,7 @@ def _score(text: str, title: str, cues: dict[str, float]) -> tuple[float, list[s
             bonus = 1.0 + (TITLE_BONUS if cue in title else 0.0)
             score += weight * bonus
             matched.append(cue)
-        elif len(cue) >= FUZZY_MIN_LEN and text and fuzz.partial_ratio(cue, text) >= FUZZY_THRESHOLD:
+        elif len(cue) >= FUZZY_MIN_LEN and text and _near(cue, text):
             score += weight * FUZZY_WEIGHT
             matched.append(f"~{cue}")
     return score, matched
@@ -539,7 +546,7 @@ PROGRAMME_FORM_TITLES = ("星级上云企业评定申请表", "企业上云业�
 def programme_form_title(v: PageView) -> str | None:
     """A programme's own form title, tolerating one or two misread characters."""
     for title in PROGRAMME_FORM_TITLES:
-        if title in v.text or fuzz.partial_ratio(title, v.text) >= FUZZY_THRESHOLD:
+        if title in v.text or _near(title, v.text):
             return title
     return None
 

@@ -84,6 +84,7 @@ _FOLD = _fold_table()
 _SPACES = re.compile(" {2,}")
 
 
+@lru_cache(maxsize=8192)
 def normalize(text: str) -> str:
     """Full-width ASCII to half-width, ``￥``/``¥`` to ``¥``, zero-width characters removed,
     whitespace collapsed to single spaces and trimmed; CJK characters are kept as they are."""
@@ -91,6 +92,7 @@ def normalize(text: str) -> str:
     return _SPACES.sub(" ", text.translate(_FOLD)).strip(" ")
 
 
+@lru_cache(maxsize=8192)
 def compact(text: str) -> str:
     """``normalize`` and then remove all whitespace (for matching labels OCR splits: ``名 称``)."""
     return text.translate(_FOLD).replace(" ", "")
