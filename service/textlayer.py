@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from itertools import groupby
 from typing import Any
 
+import numpy as np
+
 from models.domain import TextLine
 
 _CID = re.compile(r"\(cid:\d+\)")
@@ -27,6 +29,10 @@ _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 # fonts whose presence says the page is meant to be Chinese
 _CJK_FONT = re.compile(r"(song|sun|hei|kai|fang|ming|yahei|pingfang|noto.*cjk|sourcehan|stxihei|stsong|simsun|"
                        r"adobesong|wqy|[\u3400-\u9fff])", re.IGNORECASE)
+
+# every character of the categories Co, Cc and Cs (and U+FFFD): a text none of which holds
+# has no glyph without a mapping, and need not be looked at character by character
+_SUSPECT = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\ue000-\uf8ff\ufffd\U000f0000-\U0010ffff]")
 
 MIN_TEXT_CHARS = 12  # fewer printable characters than this: an image-only page, OCR it
 
@@ -54,10 +60,10 @@ def assess(text: str, fontnames: list[str]) -> str | None:
     visible = [c for c in stripped if not c.isspace()]
     if not visible:
         return None
-    bad = cids + sum(
+    bad = cids + (sum(
         1 for c in visible
         if c in ("\x00", "\ufffd") or unicodedata.category(c) in ("Co", "Cc", "Cs")
-    )
+    ) if _SUSPECT.search(stripped) else 0)
     if bad / len(visible) > 0.1:
         return f"{bad} of {len(visible)} glyphs have no Unicode mapping (fonts without a ToUnicode map)"
     cjk_fonts = sum(1 for name in fontnames if _CJK_FONT.search(name or ""))
@@ -197,7 +203,11 @@ def _pdfium_chars(textpage: Any, height: float, ctypes: Any, pdfium_c: Any
     # per text object: the height of a box, the descent, the standard font's widths, the width scale
     objects: dict[int, tuple[float, float, dict[str, int] | None, float]] = {}
     last_key, last_y, top, bottom = None, None, 0.0, 0.0  # the last character's run, with its rounded box
-    out = []
+    text: list[str] = []
+    lefts: list[float] = []
+    rights: list[float] = []
+    tops: list[float] = []
+    bottoms: list[float] = []
     for i in range(count):
         code = unicode_of(textpage, i)
         if (code in (0x20, 0x0D, 0x0A, 0x3000) or code < 0x20) and generated(textpage, i) == 1:
@@ -218,7 +228,7 @@ def _pdfium_chars(textpage: Any, height: float, ctypes: Any, pdfium_c: Any
             return None
         char, x0, y = chr(code), ox.value, oy.value
         if widths is not None:
-            x1 = x0 + widths.get(char, 0) * scale
+            x1 = round(x0 + widths.get(char, 0) * scale, 3)
         else:
             right = box.right
             x1 = right if right > x0 else x0
@@ -228,8 +238,15 @@ def _pdfium_chars(textpage: Any, height: float, ctypes: Any, pdfium_c: Any
             last_key, last_y = key, y
             y0 = y + down
             top, bottom = round(height - (y0 + up), 3), round(height - y0, 3)
-        out.append((char, round(x0, 3), round(x1, 3), top, bottom))
-    return out
+        text.append(char)
+        lefts.append(x0)
+        rights.append(x1)
+        tops.append(top)
+        bottoms.append(bottom)
+    # the lefts and rights are single-precision values (pdfium's), or already rounded: scaled by
+    # 1000 they are exact in double precision, so rounding them all at once to the nearest even
+    # thousandth is what round(x, 3) does to each
+    return list(zip(text, np.round(lefts, 3).tolist(), np.round(rights, 3).tolist(), tops, bottoms, strict=True))
 
 
 def _address_of(function: Any, ctypes: Any) -> Any:
