@@ -8,6 +8,7 @@ logos and national emblems. No OCR, no I/O.
 
 from __future__ import annotations
 
+import hashlib
 import math
 from dataclasses import dataclass, replace
 
@@ -98,6 +99,18 @@ def _candidates(mask: np.ndarray, min_side: int) -> list[_Candidate]:
             comp = np.where((labels[y:y + ch, x:x + cw] == i) & (closed[y:y + ch, x:x + cw] > 0), 255, 0).astype(np.uint8)
             out.append(_Candidate(comp, (x + x0, y + y0)))
     return out
+
+
+def _ink_of(cand: _Candidate) -> tuple[int, int, bytes]:
+    """The candidate's ink where it lies on the page: what ``_judge`` looks at of it (the same
+    pixels in a larger, emptier crop are the same candidate)."""
+    rows, cols = np.flatnonzero(cand.mask.any(axis=1)), np.flatnonzero(cand.mask.any(axis=0))
+    if not len(rows):
+        return cand.offset[0], cand.offset[1], b""
+    y0, y1, x0, x1 = int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
+    ink = np.ascontiguousarray(cand.mask[y0:y1, x0:x1])
+    return cand.offset[0] + x0, cand.offset[1] + y0, hashlib.blake2b(ink.tobytes() + bytes(str(ink.shape), "ascii"),
+                                                                     digest_size=16).digest()
 
 
 def _judge(cand: _Candidate, mask: np.ndarray, color: SealColor, min_side: int, squares: bool = True
@@ -317,7 +330,15 @@ def find_impressions(image: np.ndarray) -> list[Impression]:
                 continue
             mask = without_rules(raw)
             candidates = _candidates(mask, min_side)
-            judged += [(imp, rank) for cand in candidates if (imp := _judge(cand, raw, color, min_side, squares=not faint))]
+            # a component that no wider growing joined to anything is the same ink at every growth:
+            # judged once, its verdict stands for each time it is a candidate
+            verdicts: dict[tuple[int, int, bytes], Impression | None] = {}
+            for cand in candidates:
+                key = _ink_of(cand)
+                if key not in verdicts:
+                    verdicts[key] = _judge(cand, raw, color, min_side, squares=not faint)
+                if (imp := verdicts[key]) is not None:
+                    judged.append((imp, rank))
             judged += [(imp, rank) for imp in _arc_unions(candidates, raw, color, min_side)]
             judged += [(imp, rank) for imp in _seam_slices(mask, color, min_side)]
         judged.sort(key=lambda ir: (-round(ir[0].coverage, 2), ir[1], -ir[0].axes[0] * ir[0].axes[1]))
