@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -139,6 +139,9 @@ def read_text_layer(page: Any) -> TextLayer:
     return TextLayer(lines=lines, problem=problem, chars=visible, image_coverage=min(1.0, covered / area))
 
 
+_BLANK = re.compile(r"\s")  # what str.isspace is true for (both ask Py_UNICODE_ISSPACE)
+_ASCII_LETTER = re.compile(r"[A-Za-z]")  # c.isascii() and c.isalpha()
+
 # pdfplumber's word grouping as ``read_text_layer`` asks for it (WordExtractor: x_tolerance 1.5,
 # y_tolerance 2, blanks split words, no text flow)
 _X_TOLERANCE = 1.5
@@ -171,19 +174,19 @@ def read_text_layer_pdfium(page: Any) -> TextLayer | None:
         pdfium_c.FPDFText_ClosePage(textpage)
     if chars is None:
         return None
-    text = "".join(c[0] for c in chars)
-    visible = [c for c in text if not c.isspace()]
-    if len(visible) < MIN_TEXT_CHARS:
+    text = "".join([c[0] for c in chars])
+    visible = len(text) - len(_BLANK.findall(text))
+    if visible < MIN_TEXT_CHARS:
         return None  # the verdict turns on the page's images, which pdfplumber measures
     cjk = len(_CJK.findall(text))
-    letters = sum(1 for c in visible if c.isascii() and c.isalpha())
-    if cjk < len(visible) * 0.02 and letters > len(visible) * 0.4:
+    letters = len(_ASCII_LETTER.findall(text))
+    if cjk < visible * 0.02 and letters > visible * 0.4:
         return None  # Latin text: whether it is a private font encoding turns on the font names
     if assess(text, []) is not None:
         return None
     width = right - left
     words = [w for w in _words(chars) if w["x1"] > 0 and w["top"] < height and w["x0"] < width and w["bottom"] > 0]
-    return TextLayer(lines=_merge_words(words), chars=len(visible))
+    return TextLayer(lines=_merge_words(words), chars=visible)
 
 
 def _pdfium_chars(textpage: Any, height: float, ctypes: Any, pdfium_c: Any
@@ -202,6 +205,7 @@ def _pdfium_chars(textpage: Any, height: float, ctypes: Any, pdfium_c: Any
                                     pdfium_c.FPDFText_GetLooseCharBox)
     # per text object: the height of a box, the descent, the standard font's widths, the width scale
     objects: dict[int, tuple[float, float, dict[str, int] | None, float]] = {}
+    fonts: dict[int | None, tuple[float, dict[str, int] | None]] = {}
     last_key, last_y, top, bottom = None, None, 0.0, 0.0  # the last character's run, with its rounded box
     text: list[str] = []
     lefts: list[float] = []
@@ -222,7 +226,8 @@ def _pdfium_chars(textpage: Any, height: float, ctypes: Any, pdfium_c: Any
                 return None
             if not (matrix.b == 0 and matrix.c == 0 and matrix.a > 0 and matrix.d > 0):
                 return None  # rotated or mirrored: pdfplumber groups such text its own way
-            objects[key] = _font_metrics(font, pdfium_c.FPDFText_GetFontSize(textpage, i), matrix, ctypes, pdfium_c)
+            objects[key] = _font_metrics(font, pdfium_c.FPDFText_GetFontSize(textpage, i), matrix, ctypes, pdfium_c,
+                                         fonts)
         up, down, widths, scale = objects[key]
         if not origin_of(textpage, i, ox, oy) or not box_of(textpage, i, box):
             return None
@@ -257,12 +262,26 @@ def _address_of(function: Any, ctypes: Any) -> Any:
     return faster
 
 
-def _font_metrics(font: Any, size: float, matrix: Any, ctypes: Any, pdfium_c: Any
+def _font_metrics(font: Any, size: float, matrix: Any, ctypes: Any, pdfium_c: Any,
+                  fonts: dict[int | None, tuple[float, dict[str, int] | None]] | None = None
                   ) -> tuple[float, float, dict[str, int] | None, float]:
     """What a character's box takes from its font as pdfminer takes it: the box's height (the font
     size) and the descent below the baseline, in page units, and for a standard font named in the
     PDF (Helvetica, Times-Roman, Arial ...) its own metrics' widths (per 1000, with their scale)
-    where pdfium would use its substitute's."""
+    where pdfium would use its substitute's. ``fonts`` keeps what each font says (by its handle)
+    for the text objects of a page that share it."""
+    address = ctypes.cast(font, ctypes.c_void_p).value
+    facts = fonts.get(address) if fonts is not None else None
+    if facts is None:
+        facts = _font_facts(font, ctypes, pdfium_c)
+        if fonts is not None:
+            fonts[address] = facts
+    own, widths = facts
+    return size * matrix.d, own * size / 1000 * matrix.d, widths, size * matrix.a / 1000
+
+
+def _font_facts(font: Any, ctypes: Any, pdfium_c: Any) -> tuple[float, dict[str, int] | None]:
+    """The font's descent per 1000 units, and the widths of a standard font's own metrics."""
     from pdfminer.fontmetrics import FONT_METRICS
 
     descent = ctypes.c_float()
@@ -275,7 +294,7 @@ def _font_metrics(font: Any, size: float, matrix: Any, ctypes: Any, pdfium_c: An
         metrics = FONT_METRICS.get(name.value.decode("latin-1"))
     if metrics is not None:
         own = float(metrics[0].get("Descent") or 0)
-    return size * matrix.d, own * size / 1000 * matrix.d, metrics[1] if metrics else None, size * matrix.a / 1000
+    return own, metrics[1] if metrics else None
 
 
 def _words(chars: list[tuple[str, float, float, float, float]]) -> list[dict[str, Any]]:
@@ -289,11 +308,13 @@ def _words(chars: list[tuple[str, float, float, float, float]]) -> list[dict[str
             n += 1
         cluster[value] = n
         last = value
-    rows = sorted(chars, key=lambda c: cluster[c[3]])  # stable: each row keeps the content order
+    rows: dict[int, list[tuple[str, float, float, float, float]]] = {}
+    for c in chars:  # each row keeps the content order
+        rows.setdefault(cluster[c[3]], []).append(c)
     words: list[dict[str, Any]] = []
-    for _, row in groupby(rows, key=lambda c: cluster[c[3]]):
+    for n in sorted(rows):
         current: list[tuple[str, float, float, float, float]] = []
-        for char in sorted(row, key=lambda c: c[1]):
+        for char in sorted(rows[n], key=itemgetter(1)):
             if char[0].isspace():
                 if current:
                     words.append(_word(current))
