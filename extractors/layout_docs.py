@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 from extractors.layout import Hit, below, cy, height, right_of, sub_bbox, v_overlap
 from extractors.text import normalize
@@ -23,6 +24,7 @@ SEPARATORS = " \t:：;；,，、_＿|｜"
 _NUMBERING = r"(?:[（(]?[一二三四五六七八九十\d]{1,3}[)）、.．]\s*)?"
 
 
+@lru_cache(maxsize=1024)
 def spaced(label: str) -> str:
     """A regex for ``label`` that tolerates blanks between its characters (``名 称``)."""
     return r"\s*".join(re.escape(c) for c in label if not c.isspace())
