@@ -15,6 +15,7 @@ bench/hostile.py) and a page this process takes long over is time the child work
 from __future__ import annotations
 
 import atexit
+import gc
 import logging
 import multiprocessing
 import os
@@ -384,6 +385,9 @@ def _serve(conn: Connection, settings: Settings) -> None:
     import pdfplumber  # noqa: F401 - loaded now, so no page's time limit pays for it
     import pypdfium2  # noqa: F401
 
+    # what is loaded stays: kept out of the cyclic collector's full walks (``pipeline._settle_heap``)
+    gc.collect()
+    gc.freeze()
     conn.send(_READY)
     while True:
         try:

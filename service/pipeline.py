@@ -8,6 +8,7 @@ recorded in ``report.errors`` and the run goes on.
 from __future__ import annotations
 
 import ctypes
+import gc
 import logging
 import threading
 import time
@@ -270,6 +271,16 @@ def _give_back_memory() -> None:
         _MALLOC_TRIM(0)
 
 
+def _settle_heap() -> None:
+    """Before a dossier is read: collect what the last one left, and move everything alive now
+    (modules, models, rule packs, the engine, caches) out of the cyclic collector's sight
+    (``gc.freeze``). Its full collections walked those ~230,000 long-lived objects each time, for
+    0.12-0.2 s at whatever moment they fell, one or two in a 120-page check. Frozen objects are
+    still freed when their last reference goes."""
+    gc.collect()
+    gc.freeze()
+
+
 def _warm(get: Callable[[], OcrEngine]) -> None:
     try:
         warm = getattr(get(), "warm", None)
@@ -288,6 +299,7 @@ def read_dossier(paths: list[Path], options: CheckOptions, settings: Settings, *
     """
     options.programme = options.programme or settings.default_programme
     sets = rulepacks.load(options.programme).extractors
+    _settle_heap()
     stages = _Stages(progress)
     cache = OcrCache(settings.ocr_cache_dir)
     engine_holder: list[OcrEngine] = [engine] if engine else []
