@@ -40,6 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from service import dossiers  # noqa: E402
+from service.decoding import SPLIT_MIN_PAGES  # noqa: E402
 from service.ocr.engine import get_engine  # noqa: E402
 from service.pipeline import CheckOptions, check_dossier  # noqa: E402
 from service.settings import Settings  # noqa: E402
@@ -428,7 +429,7 @@ def bench_text_layer(tmp: Path, distinct_pages: int = 120, sample_pages: int = 4
     engine = get_engine(Settings().ocr_engine)
     engine.recognize(np.full((48, 160, 3), 255, np.uint8))  # the recogniser's sessions, made on first use
     warm = tmp / "text-layer-warm.pdf"
-    long_text_pdf(warm, 2)
+    long_text_pdf(warm, SPLIT_MIN_PAGES)  # long enough to be drawn by both children
     _check([warm], tmp / "text-layer-warm")  # the decoder children, started once per worker
     runs = (("a", f"{distinct_pages} distinct pages (contracts, reports, statements; a seal on every 10th)",
              long_text_pdf, distinct_pages),

@@ -30,7 +30,7 @@ from models.domain import ReportError, TextLine
 from models.enums import ErrorCode
 from service.pdfdraw import DrawnImage, shows_colour
 from service.settings import Settings
-from service.textlayer import TextLayer, read_text_layer, read_text_layer_pdfium
+from service.textlayer import MIN_TEXT_CHARS, TextLayer, read_text_layer, read_text_layer_pdfium
 
 if TYPE_CHECKING:
     from extractors.seals import Impression
@@ -404,6 +404,34 @@ def page_count(source: SourceFile) -> int:
     except Exception:  # noqa: BLE001 - hostile bytes: reading the file reports them
         return 1
     return 1
+
+
+def opens_with_text(source: SourceFile) -> bool:
+    """Whether ``source`` is a PDF whose first page carries text (``MIN_TEXT_CHARS`` characters or
+    more): the mark of a document typed, not scanned, whose pages are cheap to read and worth
+    drawing side by side (``service.decoding.SplitReader``). Nothing is rendered."""
+    try:
+        if not source.data or content_kind(source.data) != "pdf":
+            return False
+        import pypdfium2 as pdfium
+        import pypdfium2.raw as pdfium_c
+
+        document = pdfium.PdfDocument(source.data)
+        try:
+            if len(document) == 0:
+                return False
+            page = document[0]
+            textpage = pdfium_c.FPDFText_LoadPage(page.raw)
+            if not textpage:
+                return False
+            try:
+                return bool(pdfium_c.FPDFText_CountChars(textpage) >= MIN_TEXT_CHARS)
+            finally:
+                pdfium_c.FPDFText_ClosePage(textpage)
+        finally:
+            document.close()
+    except Exception:  # noqa: BLE001 - hostile bytes: reading the file reports them
+        return False
 
 
 def _page_code(exc: BaseException) -> ErrorCode:

@@ -22,7 +22,7 @@ from service.ingest import RawPage, SourceFile, collect_files, display_name, ite
 from service.pipeline import CheckOptions, check_dossier
 from service.settings import Settings
 from tests.fakes import FakeEngine
-from tests.hostile_corpus import GOOD_INVOICE, Expect, build, slow_pdf, zero_png
+from tests.hostile_corpus import GOOD_INVOICE, Expect, build, slow_pdf, text_pdf, zero_png
 
 GIB = 1024 ** 3
 
@@ -302,11 +302,27 @@ def test_a_page_one_of_two_children_hangs_on_costs_that_page_alone(tmp_path: Pat
     from service.decoding import open_reader
 
     slow = slow_pdf(20_000)  # a slow page, then a page of text
-    data = _pages_of(slow_pdf(10), slow, slow_pdf(10))  # page 3 (the first child's) draws slowly
+    data = _pages_of(text_pdf(), slow_pdf(10), slow, slow_pdf(10))  # page 4 (the second child's) draws slowly
     settings = Settings(data_dir=tmp_path, database_url=None, page_timeout_s=1, decoder_processes=2)
     with open_reader(settings) as reader:
         items = list(reader.pages(SourceFile("mixed.pdf", data)))
-    assert _sequence(items) == [("page", 1), ("page", 2), ("page_timeout", 3), ("page", 4), ("page", 5), ("page", 6)]
+        assert reader.children[1].restarts == 1 and reader.children[0].restarts == 0
+    assert _sequence(items) == [("page", 1), ("page", 2), ("page", 3), ("page_timeout", 4), ("page", 5), ("page", 6),
+                                ("page", 7)]
+
+
+def test_a_scanned_pdf_is_drawn_by_one_child_alone(tmp_path: Path) -> None:
+    from service.decoding import open_reader
+
+    scans = _pages_of(*[slow_pdf(10)] * 3)  # no text on its first page
+    typed = _pages_of(text_pdf(2), slow_pdf(10))
+    # settings of its own, so no child another test left in the pool is handed over already started
+    settings = Settings(data_dir=tmp_path, database_url=None, decoder_processes=2, page_timeout_s=29.5)
+    with open_reader(settings) as reader:
+        assert _sequence(list(reader.pages(SourceFile("scan.pdf", scans)))) == [("page", n) for n in range(1, 7)]
+        assert reader.children[1]._process is None  # the second child never started
+        assert _sequence(list(reader.pages(SourceFile("typed.pdf", typed)))) == [("page", n) for n in range(1, 5)]
+        assert reader.children[1]._process is not None
 
 
 def test_a_file_refused_whole_is_said_once_by_two_children(tmp_path: Path) -> None:
