@@ -13,7 +13,7 @@ import pypdfium2.raw as pdfium_c
 from extractors.seals import find_impressions
 from service.pdfdraw import drawn_images, shows_colour
 from service.seals import read_seals
-from tests.fakes import FakeEngine
+from tests.fakes import NamingEngine
 
 
 def _text(pdf: pdfium.PdfDocument, page: pdfium.PdfPage, s: str, rgb: tuple[int, int, int], y: float) -> None:
@@ -95,18 +95,6 @@ def test_one_seal_image_drawn_twice_is_known_for_the_same_and_another_is_not() -
     assert drawn_images(pages[0], scale, [(200, 200, 210, 210)]) == []
 
 
-class _Reader(FakeEngine):
-    """Reads every crop as one company's name, and counts what it is asked."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.calls = 0
-
-    def recognize(self, crop: np.ndarray) -> tuple[str, float]:
-        self.calls += 1
-        return "济南云帆信息技术有限公司", 0.97
-
-
 def test_a_seal_image_drawn_on_two_pages_is_read_once(tmp_path: Any) -> None:
     from models.domain import PageText
     from service.ocr.reader import OcrCache
@@ -115,7 +103,7 @@ def test_a_seal_image_drawn_on_two_pages_is_read_once(tmp_path: Any) -> None:
     seal = _seal()
     pages = [_page(pdf, lambda p, x=x: (_text(pdf, p, f"page {x}", (0, 0, 0), 760), _image(pdf, p, seal, x, 120.3, 120)))
              for x in (300.2, 120.9)]
-    engine = _Reader()
+    engine = NamingEngine()
     cache = OcrCache(tmp_path)
     scale = 110 / 72
     readings = []
@@ -123,9 +111,9 @@ def test_a_seal_image_drawn_on_two_pages_is_read_once(tmp_path: Any) -> None:
         image = page.render(scale=scale).to_numpy().copy()
         impressions = find_impressions(image)
         drawn = drawn_images(page, scale, [imp.bbox for imp in impressions])
-        before = engine.calls
+        before = engine.recognized
         on_page = read_seals(image, impressions, PageText(page=n, width=595, height=842), scale, lambda: engine, cache,
                              drawn=drawn)
-        readings.append((engine.calls - before, [s.text for s in on_page.seals]))
+        readings.append((engine.recognized - before, [s.text for s in on_page.seals]))
     assert readings[0][0] > 0 and readings[1][0] == 0  # the second drawing of the image asks the engine nothing
     assert readings[0][1] == readings[1][1] and len(readings[1][1]) == 1

@@ -29,7 +29,7 @@ from service.seals.confirm import (
 from service.seals.read import ArcReading, consensus_name, read_seals
 from tests.evaluation.test_seals import APPLICANT, SELLER, SELLER_ID, codes, invoice, seal
 from tests.extractors.test_seals import RED, SAMPLES, draw_seal, page
-from tests.fakes import FakeEngine
+from tests.fakes import FakeEngine, NamingEngine
 
 
 def seals_on(image: np.ndarray, page_text: PageText, engine) -> list[Seal]:  # type: ignore[no-untyped-def]
@@ -420,25 +420,13 @@ def test_the_pipeline_finds_the_impressions_of_a_page_once_and_reads_the_print_u
         assert s.bbox == tuple(float(v) for v in imp.bbox) and s.kind == "合同专用章"
 
 
-class _NamingEngine(FakeEngine):
-    """Reads every crop as one company's name, counting the crops it was asked about."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.recognized = 0
-
-    def recognize(self, crop: np.ndarray) -> tuple[str, float]:
-        self.recognized += 1
-        return "济南云帆信息技术有限公司", 0.95
-
-
 def test_a_seal_read_once_is_served_from_the_cache_as_it_was_read(tmp_path: Path) -> None:
     from service.ocr.reader import OcrCache
 
     img = page()
     draw_seal(img, (400, 500), (110, 110))
     text = PageText(page=3, width=800, height=1000)
-    cache, engine = OcrCache(tmp_path / "ocr-cache"), _NamingEngine()
+    cache, engine = OcrCache(tmp_path / "ocr-cache"), NamingEngine()
     first = read_seals(img, find_impressions(img), text, 1.0, lambda: engine, cache).seals
     assert engine.recognized > 0 and first[0].arc_text == "济南云帆信息技术有限公司"
     engine.recognized = 0
