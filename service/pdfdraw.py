@@ -102,32 +102,30 @@ def drawn_images(page: Any, scale: float, boxes: list[tuple[int, int, int, int]]
 
     height = page.get_height()
     out: list[DrawnImage] = []
-    budget = [MAX_OBJECTS]
     left, bottom, right, top = (ctypes.c_float() for _ in range(4))
-
-    def walk(parent: Any, count: int, get: Any, depth: int) -> None:
-        if count < 0 or depth > MAX_DEPTH:
-            return
-        for i in range(count):
-            budget[0] -= 1
-            if budget[0] < 0:
-                return
-            obj = get(parent, i)
-            if not obj:
-                continue
-            kind = pdfium_c.FPDFPageObj_GetType(obj)
-            if kind == _FORM:
-                walk(obj, pdfium_c.FPDFFormObj_CountObjects(obj), pdfium_c.FPDFFormObj_GetObject, depth + 1)
-            elif kind == _IMAGE and pdfium_c.FPDFPageObj_GetBounds(obj, left, bottom, right, top):
-                box = (left.value * scale, (height - top.value) * scale, right.value * scale,
-                       (height - bottom.value) * scale)
-                drawn = DrawnImage(box, "")
-                if any(drawn.holds(b) for b in boxes):
-                    digest = _identity(page, obj, pdfium_c)
-                    if digest:
-                        out.append(DrawnImage(box, digest))
-
-    walk(page.raw, pdfium_c.FPDFPage_CountObjects(page.raw), pdfium_c.FPDFPage_GetObject, 0)
+    # (parent, its object count, the getter, depth, next index): a stack, not a recursive
+    # closure, whose cycle would keep the page alive until the collector came round
+    stack = [(page.raw, pdfium_c.FPDFPage_CountObjects(page.raw), pdfium_c.FPDFPage_GetObject, 0, 0)]
+    budget = MAX_OBJECTS
+    while stack and budget > 0:
+        parent, count, get, depth, i = stack.pop()
+        if i >= count or depth > MAX_DEPTH:
+            continue
+        stack.append((parent, count, get, depth, i + 1))
+        budget -= 1
+        obj = get(parent, i)
+        if not obj:
+            continue
+        kind = pdfium_c.FPDFPageObj_GetType(obj)
+        if kind == _FORM:
+            stack.append((obj, pdfium_c.FPDFFormObj_CountObjects(obj), pdfium_c.FPDFFormObj_GetObject, depth + 1, 0))
+        elif kind == _IMAGE and pdfium_c.FPDFPageObj_GetBounds(obj, left, bottom, right, top):
+            box = (left.value * scale, (height - top.value) * scale, right.value * scale,
+                   (height - bottom.value) * scale)
+            if any(DrawnImage(box, "").holds(b) for b in boxes):
+                digest = _identity(page, obj, pdfium_c)
+                if digest:
+                    out.append(DrawnImage(box, digest))
     return out
 
 

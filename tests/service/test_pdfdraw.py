@@ -117,3 +117,21 @@ def test_a_seal_image_drawn_on_two_pages_is_read_once(tmp_path: Any) -> None:
         readings.append((engine.recognized - before, [s.text for s in on_page.seals]))
     assert readings[0][0] > 0 and readings[1][0] == 0  # the second drawing of the image asks the engine nothing
     assert readings[0][1] == readings[1][1] and len(readings[1][1]) == 1
+
+
+def test_identifying_the_images_keeps_no_page_alive() -> None:
+    # a page left to the cyclic collector stays open in the decoder child until it exits
+    import gc
+    import weakref
+
+    pdf = pdfium.PdfDocument.new()
+    page = _page(pdf, lambda p: _image(pdf, p, _seal(), 300, 100, 120))
+    gone = weakref.ref(page)
+    impressions = find_impressions(page.render(scale=110 / 72).to_numpy())
+    gc.disable()
+    try:
+        assert drawn_images(page, 110 / 72, [imp.bbox for imp in impressions])
+        del page
+        assert gone() is None
+    finally:
+        gc.enable()
