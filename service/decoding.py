@@ -96,8 +96,9 @@ def open_reader(settings: Settings) -> DecoderProcess | SplitReader | InProcessR
     with _POOL_LOCK:
         idle = _POOL.get(key, [])
         # the last handed back, in the order they served (the first answers the questions about files)
-        children = idle[len(idle) - min(len(idle), settings.decoder_processes):]
-        del idle[len(idle) - len(children):]
+        taken = min(len(idle), settings.decoder_processes)
+        children = idle[len(idle) - taken:]
+        del idle[len(idle) - taken:]
     children += [DecoderProcess(settings, pool_key=key) for _ in range(settings.decoder_processes - len(children))]
     return children[0] if len(children) == 1 else SplitReader(children)
 
@@ -316,8 +317,8 @@ class SplitReader:
     """Several decoder children reading one dossier: a typed PDF's pages (``SPLIT_MIN_PAGES``) are
     drawn by each in turn (with two, the first draws pages 1, 3, 5 ..., the second 2, 4, 6 ...) and
     handed on in page order; any other file, and every question about a whole file, goes to the
-    first. Each child keeps its
-    own time and memory bounds, and a page one of them fails on is that page's error."""
+    first. Each child keeps its own time and memory bounds, and a page one of them fails on is that
+    page's error."""
 
     def __init__(self, children: list[DecoderProcess]) -> None:
         self.children = children

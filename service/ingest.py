@@ -350,7 +350,8 @@ def iter_pages(source: SourceFile, settings: Settings, *, start: int = 1, pages_
     page that hung); ``render`` renders every PDF page here, at OCR resolution where its text layer
     will not do, instead of leaving that to the caller (a child process cannot hand a page over).
     ``step`` reads every ``step``-th page of a PDF from ``start`` on (decoders sharing a file; any
-    other file is one reader's whole). Nothing escapes: whatever a decoder raises on hostile bytes is that page's or file's error.
+    other file is one reader's whole). Nothing escapes: whatever a decoder raises on hostile bytes
+    is that page's or file's error.
     """
     if not source.data:
         yield _err(ErrorCode.empty_file, "文件为空（0 字节）；请重新导出、扫描或上传该文件", source.name)

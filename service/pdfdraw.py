@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ctypes
 import hashlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,7 +28,42 @@ GREY_SPREAD = 8
 MAX_OBJECTS = 20_000
 MAX_DEPTH = 8
 
-_TEXT, _PATH, _IMAGE, _SHADING, _FORM = 1, 2, 3, 4, 5
+_TEXT, _PATH, _IMAGE, _FORM = 1, 2, 3, 5  # FPDF_PAGEOBJ_*
+
+
+def _objects(page: Any) -> Iterator[tuple[Any, int]]:
+    """(object, type) of every object the pypdfium2 ``page`` draws, those inside form objects
+    instead of the forms, in drawing order; ``(None, -1)`` last where the walk stopped short (an
+    object pdfium cannot give, forms nested past ``MAX_DEPTH``, more than ``MAX_OBJECTS``).
+
+    A stack, not recursion through a closure: a closure's cycle would keep the page alive until
+    the collector came round (in a decoder child, open until it exited)."""
+    import pypdfium2.raw as pdfium_c
+
+    # (parent, its object count, the getter, depth, next index)
+    stack = [(page.raw, pdfium_c.FPDFPage_CountObjects(page.raw), pdfium_c.FPDFPage_GetObject, 0, 0)]
+    budget = MAX_OBJECTS
+    while stack:
+        parent, count, get, depth, i = stack.pop()
+        if count < 0 or depth > MAX_DEPTH:
+            yield None, -1
+            return
+        if i >= count:
+            continue
+        if budget <= 0:
+            yield None, -1
+            return
+        stack.append((parent, count, get, depth, i + 1))
+        budget -= 1
+        obj = get(parent, i)
+        if not obj:
+            yield None, -1
+            return
+        kind = pdfium_c.FPDFPageObj_GetType(obj)
+        if kind == _FORM:
+            stack.append((obj, pdfium_c.FPDFFormObj_CountObjects(obj), pdfium_c.FPDFFormObj_GetObject, depth + 1, 0))
+        else:
+            yield obj, kind
 
 
 def shows_colour(page: Any) -> bool:
@@ -37,30 +73,10 @@ def shows_colour(page: Any) -> bool:
 
     if pdfium_c.FPDFPage_GetAnnotCount(page.raw) > 0:
         return True
-    budget = [MAX_OBJECTS]
-    count = pdfium_c.FPDFPage_CountObjects(page.raw)
-    return _any_colour(page.raw, count, pdfium_c.FPDFPage_GetObject, 0, budget, pdfium_c)
-
-
-def _any_colour(parent: Any, count: int, get: Any, depth: int, budget: list[int], pdfium_c: Any) -> bool:
-    if count < 0 or depth > MAX_DEPTH:
-        return True
     r, g, b, a = (ctypes.c_uint() for _ in range(4))
-    for i in range(count):
-        budget[0] -= 1
-        if budget[0] < 0:
-            return True
-        obj = get(parent, i)
-        if not obj:
-            return True
-        kind = pdfium_c.FPDFPageObj_GetType(obj)
-        if kind == _FORM:
-            if _any_colour(obj, pdfium_c.FPDFFormObj_CountObjects(obj), pdfium_c.FPDFFormObj_GetObject, depth + 1,
-                           budget, pdfium_c):
-                return True
-            continue
+    for obj, kind in _objects(page):
         if kind not in (_TEXT, _PATH):
-            return True  # an image or a shading: its pixels are not asked here
+            return True  # an image or a shading (its pixels are not asked here), or a walk cut short
         for colour_of in (pdfium_c.FPDFPageObj_GetFillColor, pdfium_c.FPDFPageObj_GetStrokeColor):
             if not colour_of(obj, r, g, b, a):
                 return True  # a pattern, or a colour space pdfium does not convert
@@ -103,29 +119,14 @@ def drawn_images(page: Any, scale: float, boxes: list[tuple[int, int, int, int]]
     height = page.get_height()
     out: list[DrawnImage] = []
     left, bottom, right, top = (ctypes.c_float() for _ in range(4))
-    # (parent, its object count, the getter, depth, next index): a stack, not a recursive
-    # closure, whose cycle would keep the page alive until the collector came round
-    stack = [(page.raw, pdfium_c.FPDFPage_CountObjects(page.raw), pdfium_c.FPDFPage_GetObject, 0, 0)]
-    budget = MAX_OBJECTS
-    while stack and budget > 0:
-        parent, count, get, depth, i = stack.pop()
-        if i >= count or depth > MAX_DEPTH:
+    for obj, kind in _objects(page):
+        if kind != _IMAGE or not pdfium_c.FPDFPageObj_GetBounds(obj, left, bottom, right, top):
             continue
-        stack.append((parent, count, get, depth, i + 1))
-        budget -= 1
-        obj = get(parent, i)
-        if not obj:
-            continue
-        kind = pdfium_c.FPDFPageObj_GetType(obj)
-        if kind == _FORM:
-            stack.append((obj, pdfium_c.FPDFFormObj_CountObjects(obj), pdfium_c.FPDFFormObj_GetObject, depth + 1, 0))
-        elif kind == _IMAGE and pdfium_c.FPDFPageObj_GetBounds(obj, left, bottom, right, top):
-            box = (left.value * scale, (height - top.value) * scale, right.value * scale,
-                   (height - bottom.value) * scale)
-            if any(DrawnImage(box, "").holds(b) for b in boxes):
-                digest = _identity(page, obj, pdfium_c)
-                if digest:
-                    out.append(DrawnImage(box, digest))
+        box = (left.value * scale, (height - top.value) * scale, right.value * scale, (height - bottom.value) * scale)
+        if any(DrawnImage(box, "").holds(b) for b in boxes):
+            digest = _identity(page, obj, pdfium_c)
+            if digest:
+                out.append(DrawnImage(box, digest))
     return out
 
 

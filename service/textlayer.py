@@ -263,7 +263,7 @@ def _address_of(function: Any, ctypes: Any) -> Any:
 
 
 def _font_metrics(font: Any, size: float, matrix: Any, ctypes: Any, pdfium_c: Any,
-                  fonts: dict[int | None, tuple[float, dict[str, int] | None]] | None = None
+                  fonts: dict[int | None, tuple[float, dict[str, int] | None]]
                   ) -> tuple[float, float, dict[str, int] | None, float]:
     """What a character's box takes from its font as pdfminer takes it: the box's height (the font
     size) and the descent below the baseline, in page units, and for a standard font named in the
@@ -271,12 +271,9 @@ def _font_metrics(font: Any, size: float, matrix: Any, ctypes: Any, pdfium_c: An
     where pdfium would use its substitute's. ``fonts`` keeps what each font says (by its handle)
     for the text objects of a page that share it."""
     address = ctypes.cast(font, ctypes.c_void_p).value
-    facts = fonts.get(address) if fonts is not None else None
-    if facts is None:
-        facts = _font_facts(font, ctypes, pdfium_c)
-        if fonts is not None:
-            fonts[address] = facts
-    own, widths = facts
+    if address not in fonts:
+        fonts[address] = _font_facts(font, ctypes, pdfium_c)
+    own, widths = fonts[address]
     return size * matrix.d, own * size / 1000 * matrix.d, widths, size * matrix.a / 1000
 
 
