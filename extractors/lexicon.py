@@ -304,10 +304,10 @@ class _AliasMatcher:
             cut = len(alias) // 2
             for at, half in ((0, alias[:cut]), (cut, alias[cut:])):
                 self._halves.setdefault(len(half), {}).setdefault(half, []).append((index, at))
-        # a place where no half's first two characters stand holds no half: one look tells
+        # a place where no half's first two characters stand holds no half: one look tells (where
+        # every half has two characters, as aliases of FUZZY_MIN_LENGTH or more give)
         self._half_starts = frozenset(half[:2] for halves in self._halves.values() for half in halves)
-        self._short_halves = {half: places for halves in self._halves.values() for half, places in halves.items()
-                              if len(half) < 2}
+        self._every_place = any(length < 2 for length in self._halves)
 
     def find(self, text: str) -> list[_Span]:
         norm, offsets = normalize_with_offsets(text)
@@ -327,7 +327,7 @@ class _AliasMatcher:
         # 数据库服务: the windows an alias's half starts or ends, by alias and by position
         starts = self._half_starts
         windows = sorted({(index, i - shift) for i in range(len(squeezed))
-                          if squeezed[i:i + 2] in starts or self._short_halves
+                          if squeezed[i:i + 2] in starts or self._every_place
                           for length, halves in self._halves.items() if i + length <= len(squeezed)
                           for index, shift in halves.get(squeezed[i:i + length], ())})
         for index, i in windows:

@@ -53,8 +53,9 @@ def rim_coverage(mask: np.ndarray, center: tuple[float, float], axes: tuple[floa
     on_rim = rim_points(center, axes, angle, 1.0, n, square)
     inside = (on_rim[:, 0] >= 1) & (on_rim[:, 0] < w - 1) & (on_rim[:, 1] >= 1) & (on_rim[:, 1] < h - 1)
     samples = [rim_points(center, axes, angle, scale, n, square) for scale in (0.84, 0.88, 0.92, 0.96, 1.0, 1.04)]
-    xs = np.clip(np.concatenate(samples)[:, 0].round().astype(int), 0, w - 1)
-    ys = np.clip(np.concatenate(samples)[:, 1].round().astype(int), 0, h - 1)
+    pts = np.concatenate(samples)
+    xs = np.clip(pts[:, 0].round().astype(int), 0, w - 1)
+    ys = np.clip(pts[:, 1].round().astype(int), 0, h - 1)
     if bridge > 1:
         # a dilation's value at a pixel depends on the ink within the disc round it: the window
         # holding every sample and a disc's reach round it dilates exactly as the whole image does
