@@ -196,47 +196,51 @@ def _pdfium_chars(textpage: Any, height: float, ctypes: Any, pdfium_c: Any
     count = pdfium_c.FPDFText_CountChars(textpage)
     if count < 0:
         return None
+    unicode_of, generated, map_error, object_at, origin_of, box_of = _per_character(ctypes, pdfium_c)
+    handle = ctypes.c_void_p(ctypes.cast(textpage, ctypes.c_void_p).value)
     ox, oy = ctypes.c_double(), ctypes.c_double()
     box = pdfium_c.FS_RECTF()
+    at_x, at_y, into_box = ctypes.byref(ox), ctypes.byref(oy), ctypes.byref(box)
     matrix = pdfium_c.FS_MATRIX()
-    object_at = _address_of(pdfium_c.FPDFText_GetTextObject, ctypes)
-    unicode_of, generated = pdfium_c.FPDFText_GetUnicode, pdfium_c.FPDFText_IsGenerated
-    map_error, origin_of, box_of = (pdfium_c.FPDFText_HasUnicodeMapError, pdfium_c.FPDFText_GetCharOrigin,
-                                    pdfium_c.FPDFText_GetLooseCharBox)
     # per text object: the height of a box, the descent, the standard font's widths, the width scale
     objects: dict[int, tuple[float, float, dict[str, int] | None, float]] = {}
     fonts: dict[int | None, tuple[float, dict[str, int] | None]] = {}
     last_key, last_y, top, bottom = None, None, 0.0, 0.0  # the last character's run, with its rounded box
+    up = down = scale = 0.0
+    widths: dict[str, int] | None = None
     text: list[str] = []
     lefts: list[float] = []
     rights: list[float] = []
     tops: list[float] = []
     bottoms: list[float] = []
     for i in range(count):
-        code = unicode_of(textpage, i)
-        if (code in (0x20, 0x0D, 0x0A, 0x3000) or code < 0x20) and generated(textpage, i) == 1:
-            continue  # pdfium's own word and line breaks, not in the content
-        if code == 0 or 0xD800 <= code < 0xE000 or map_error(textpage, i) == 1:
+        code = unicode_of(handle, i)
+        if (code < 0x21 or code == 0x3000) and generated(handle, i) == 1:
+            continue  # pdfium's own word and line breaks (blank, CR, LF), not in the content
+        if code == 0 or 0xD800 <= code < 0xE000 or map_error(handle, i) == 1:
             return None
-        key = object_at(textpage, i) or 0
-        if key not in objects:
-            obj = pdfium_c.FPDFText_GetTextObject(textpage, i)
-            font = pdfium_c.FPDFTextObj_GetFont(obj) if obj else None
-            if not font or not pdfium_c.FPDFText_GetMatrix(textpage, i, matrix):
-                return None
-            if not (matrix.b == 0 and matrix.c == 0 and matrix.a > 0 and matrix.d > 0):
-                return None  # rotated or mirrored: pdfplumber groups such text its own way
-            objects[key] = _font_metrics(font, pdfium_c.FPDFText_GetFontSize(textpage, i), matrix, ctypes, pdfium_c,
-                                         fonts)
-        up, down, widths, scale = objects[key]
-        if not origin_of(textpage, i, ox, oy) or not box_of(textpage, i, box):
+        key = object_at(handle, i) or 0
+        if key != last_key:
+            if key not in objects:
+                obj = pdfium_c.FPDFText_GetTextObject(textpage, i)
+                font = pdfium_c.FPDFTextObj_GetFont(obj) if obj else None
+                if not font or not pdfium_c.FPDFText_GetMatrix(textpage, i, matrix):
+                    return None
+                if not (matrix.b == 0 and matrix.c == 0 and matrix.a > 0 and matrix.d > 0):
+                    return None  # rotated or mirrored: pdfplumber groups such text its own way
+                objects[key] = _font_metrics(font, pdfium_c.FPDFText_GetFontSize(textpage, i), matrix, ctypes,
+                                             pdfium_c, fonts)
+            up, down, widths, scale = objects[key]
+        if not origin_of(handle, i, at_x, at_y):
             return None
         char, x0, y = chr(code), ox.value, oy.value
         if widths is not None:
             x1 = round(x0 + widths.get(char, 0) * scale, 3)
-        else:
+        elif box_of(handle, i, into_box):
             right = box.right
             x1 = right if right > x0 else x0
+        else:
+            return None
         # pdfium computes in single precision: rounded, a box the content puts at 105.25 is at
         # 105.25 as in pdfminer, so rows whose tops lie exactly the tolerance apart group alike
         if key != last_key or y != last_y:  # characters of one run share their baseline and box height
@@ -254,12 +258,27 @@ def _pdfium_chars(textpage: Any, height: float, ctypes: Any, pdfium_c: Any
     return list(zip(text, np.round(lefts, 3).tolist(), np.round(rights, 3).tolist(), tops, bottoms, strict=True))
 
 
-def _address_of(function: Any, ctypes: Any) -> Any:
-    """The pdfium ``function`` (one returning a handle) returning the handle's address, an int: a
-    third of the cost of the handle object, and comparable."""
-    faster = type(function)(ctypes.cast(function, ctypes.c_void_p).value)
-    faster.argtypes, faster.restype = function.argtypes, ctypes.c_void_p
-    return faster
+_CALLS: tuple[Any, ...] | None = None
+
+
+def _per_character(ctypes: Any, pdfium_c: Any) -> tuple[Any, ...]:
+    """pdfium's per-character calls as the loop above makes them hundreds of times a page: without
+    ctypes' conversion of each argument (about half the cost of a call). Each takes the text page
+    as a ``c_void_p`` and the index as an int; out-parameters come ``byref``. The text object
+    comes back as its address, an int: comparable, and a third of the cost of a handle."""
+    global _CALLS
+    if _CALLS is None:
+        def bare(function: Any, restype: Any) -> Any:
+            call = type(function)(ctypes.cast(function, ctypes.c_void_p).value)
+            call.restype = restype
+            return call
+
+        _CALLS = (bare(pdfium_c.FPDFText_GetUnicode, ctypes.c_uint), bare(pdfium_c.FPDFText_IsGenerated, ctypes.c_int),
+                  bare(pdfium_c.FPDFText_HasUnicodeMapError, ctypes.c_int),
+                  bare(pdfium_c.FPDFText_GetTextObject, ctypes.c_void_p),
+                  bare(pdfium_c.FPDFText_GetCharOrigin, ctypes.c_int),
+                  bare(pdfium_c.FPDFText_GetLooseCharBox, ctypes.c_int))
+    return _CALLS
 
 
 def _font_metrics(font: Any, size: float, matrix: Any, ctypes: Any, pdfium_c: Any,
