@@ -160,25 +160,32 @@ def _fuzzy(text: str, taken: list[_Match]) -> list[_Match]:
     return chosen
 
 
-@lru_cache(maxsize=32768)
 def _matches(text: str) -> tuple[_Match, ...]:
-    """The phrases in a line's compact text, exact and one slip away, in reading order: a function
-    of the text alone, kept for the lines the page pass and the document extractors both read."""
+    """The phrases in a line's compact text, exact and one slip away, in reading order."""
     exact = _exact(text)
     return tuple(sorted(exact + _fuzzy(text, exact), key=lambda m: m.start))
 
 
+@lru_cache(maxsize=32768)
+def _line_matches(line: str) -> tuple[tuple[int, ...], tuple[_Match, ...]]:
+    """The phrases in a line, matched on its normalised text without spaces (OCR prints 云 服务),
+    with where each character of that text stands in the line: a function of the text alone,
+    kept for the lines the page pass and the document extractors both read."""
+    norm, offsets = normalize_with_offsets(line)
+    if " " in norm:
+        keep = [i for i, ch in enumerate(norm) if ch != " "]
+        text, at = "".join(norm[i] for i in keep), tuple(offsets[i] for i in keep)
+    else:
+        text, at = norm, offsets
+    return at, (_matches(text) if text else ())
+
+
 def _line_findings(page: PageText, line: TextLine) -> list[Finding]:
-    norm, offsets = normalize_with_offsets(line.text)
-    # match on text without spaces (OCR prints 云 服务) and map back to the printed characters
-    keep = [i for i, ch in enumerate(norm) if ch != " "]
-    text = "".join(norm[i] for i in keep)
-    if not text:
-        return []
+    at, matches = _line_matches(line.text)
     findings = []
-    for m in _matches(text):
-        start = offsets[keep[m.start]]
-        end = offsets[keep[m.end - 1]] + 1
+    for m in matches:
+        start = at[m.start]
+        end = at[m.end - 1] + 1
         snippet = line.text[max(0, start - SNIPPET_CONTEXT) : end + SNIPPET_CONTEXT].strip()
         factor = 1.0 if m.distance == 0 else FUZZY_CONFIDENCE
         findings.append(

@@ -182,7 +182,9 @@ def read_text_layer_pdfium(page: Any) -> TextLayer | None:
     letters = len(_ASCII_LETTER.findall(text))
     if cjk < visible * 0.02 and letters > visible * 0.4:
         return None  # Latin text: whether it is a private font encoding turns on the font names
-    if assess(text, []) is not None:
+    # what ``assess`` can still object to here: glyphs without a mapping (the Latin noise it
+    # looks for was declined above); a text with none of them is not looked at again
+    if (_SUSPECT.search(text) or "(cid:" in text) and assess(text, []) is not None:
         return None
     width = right - left
     words = [w for w in _words(chars) if w["x1"] > 0 and w["top"] < height and w["x0"] < width and w["bottom"] > 0]
@@ -348,8 +350,8 @@ def _words(chars: list[tuple[str, float, float, float, float]]) -> list[dict[str
 
 def _word(chars: list[tuple[str, float, float, float, float]]) -> dict[str, Any]:
     text, x0s, x1s, tops, bottoms = zip(*chars, strict=True)
-    return {"text": "".join(_LIGATURES.get(c, c) for c in text), "x0": min(x0s), "x1": max(x1s), "top": min(tops),
+    return {"text": "".join(text).translate(_LIGATURES), "x0": min(x0s), "x1": max(x1s), "top": min(tops),
             "bottom": max(bottoms)}
 
 
-_LIGATURES = {"ﬀ": "ff", "ﬃ": "ffi", "ﬄ": "ffl", "ﬁ": "fi", "ﬂ": "fl", "ﬆ": "st", "ﬅ": "st"}
+_LIGATURES = str.maketrans({"ﬀ": "ff", "ﬃ": "ffi", "ﬄ": "ffl", "ﬁ": "fi", "ﬂ": "fl", "ﬆ": "st", "ﬅ": "st"})
