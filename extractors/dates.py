@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from extractors.layout import rows, sub_bbox
 from extractors.text import normalize_with_offsets, original_span
@@ -45,6 +46,7 @@ _RX_SEP = re.compile(r"(?<![0-9A-Za-z.])(\d{4})([-/.])(\d{1,2})\2(\d{1,2})"
 # OCR splitting 2021 03 15 into three tokens.
 _RX_SPACED = re.compile(r"(?<![0-9A-Za-z.,])(\d{4}) (\d{1,2}) (\d{1,2})(?![0-9A-Za-z]|[.,]\d)")
 _RX_TOKEN = re.compile(r"[0-9A-Za-z]+")
+_RX_ANY_DIGIT = re.compile(r"\d")
 _RX_DIGIT_RUN = re.compile(r"\d{8,}")
 _RX_DECIMAL_BEFORE = re.compile(r"\d[.,]$")
 _RX_DECIMAL_AFTER = re.compile(r"[.,]\d")
@@ -91,6 +93,8 @@ class _Match:
 
 def _find_normalized(text: str) -> list[_Match]:
     """Dates in an already normalised string, earliest first, without overlaps."""
+    if "年" not in text and not _RX_ANY_DIGIT.search(text):
+        return []  # every form but 二〇二〇年…, and every code, holds a digit: most lines of prose do not
     found: list[_Match] = []
 
     def add(start: int, end: int, value: date | None, embedded: bool = False) -> None:
@@ -138,13 +142,17 @@ def _find_normalized(text: str) -> list[_Match]:
     return found
 
 
-def _find(text: str) -> list[tuple[int, int, date, bool]]:
+@lru_cache(maxsize=32768)
+def _find(text: str) -> tuple[tuple[int, int, date, bool], ...]:
+    """(start, end, date, embedded) of every date in ``text``: a function of the text alone, kept
+    for the lines the page pass, the split-date pass over a row and the document extractors all
+    read."""
     norm, offsets = normalize_with_offsets(text)
     out = []
     for m in _find_normalized(norm):
         start, end = original_span(offsets, m.start, m.end)
         out.append((start, end, m.value, m.embedded))
-    return out
+    return tuple(out)
 
 
 def find_dates(text: str) -> list[tuple[int, int, date]]:

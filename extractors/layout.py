@@ -45,9 +45,18 @@ def rows(page: PageText, min_overlap: float = 0.5) -> list[list[TextLine]]:
     """Group lines into visual rows (top to bottom), each row sorted left to right."""
     result: list[list[TextLine]] = []
     boxes: list[BBox] = []  # each row's union box, kept as lines join it
+    # the lines come by their middles, so no line's top is above its middle less half the tallest
+    # line: a row ending above that for one line ends above every later line's top, and is not
+    # looked at again (``first``: the rows before it all are such rows)
+    reach = max((height(line.bbox) for line in page.lines), default=0.0) / 2
+    first = 0
     for line in sorted(page.lines, key=lambda ln: (cy(ln.bbox), ln.bbox[0])):
         b = line.bbox
-        for k, ref in enumerate(boxes):
+        if min_overlap > 0:
+            while first < len(boxes) and boxes[first][3] <= cy(b) - reach:
+                first += 1
+        for k in range(first, len(boxes)):
+            ref = boxes[k]
             if min_overlap > 0 and (ref[3] <= b[1] or ref[1] >= b[3]):
                 continue  # a row wholly above or below the line: no overlap to speak of
             if v_overlap(ref, b) >= min_overlap and abs(cy(ref) - cy(b)) < height(b):
