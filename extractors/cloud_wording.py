@@ -22,7 +22,7 @@ from spacy.matcher import PhraseMatcher
 from spacy.util import filter_spans
 
 from extractors.layout import sub_bbox
-from extractors.text import normalize_with_offsets
+from extractors.text import compact_with_offsets
 from models.domain import Finding, PageText, TextLine
 
 # fmt: off
@@ -168,15 +168,10 @@ def _matches(text: str) -> tuple[_Match, ...]:
 
 @lru_cache(maxsize=32768)
 def _line_matches(line: str) -> tuple[tuple[int, ...], tuple[_Match, ...]]:
-    """The phrases in a line, matched on its normalised text without spaces (OCR prints 云 服务),
-    with where each character of that text stands in the line: a function of the text alone,
-    kept for the lines the page pass and the document extractors both read."""
-    norm, offsets = normalize_with_offsets(line)
-    if " " in norm:
-        keep = [i for i, ch in enumerate(norm) if ch != " "]
-        text, at = "".join(norm[i] for i in keep), tuple(offsets[i] for i in keep)
-    else:
-        text, at = norm, offsets
+    """The phrases in a line, matched on its compact text (OCR prints 云 服务), with where each
+    character of that text stands in the line: a function of the text alone, kept for the lines
+    the page pass and the document extractors both read."""
+    text, at = compact_with_offsets(line)
     return at, (_matches(text) if text else ())
 
 

@@ -32,7 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from rapidfuzz.distance import Levenshtein
 
 from extractors.layout import sub_bbox
-from extractors.text import normalize_with_offsets
+from extractors.text import compact_with_offsets
 from models.domain import BBox, PageText, TextLine
 from models.rulepack import AnnexDomain
 
@@ -310,14 +310,9 @@ class _AliasMatcher:
         self._every_place = any(length < 2 for length in self._halves)
 
     def find(self, text: str) -> list[_Span]:
-        norm, offsets = normalize_with_offsets(text)
-        # spaces are dropped so "云服务器 ECS" and "云服务器ECS" read the same (the only blank a
-        # normalised text holds is " "); ``at``: where each character of ``squeezed`` was in ``text``
-        if " " in norm:
-            keep = [i for i, c in enumerate(norm) if c != " "]
-            squeezed, at = "".join(norm[i] for i in keep), [offsets[i] for i in keep]
-        else:
-            squeezed, at = norm, offsets
+        # spaces are dropped so "云服务器 ECS" and "云服务器ECS" read the same; ``at``: where each
+        # character of ``squeezed`` was in ``text``
+        squeezed, at = compact_with_offsets(text)
         if not squeezed:
             return []
         spans: list[_Span] = []

@@ -68,6 +68,17 @@ def normalize_with_offsets(text: str) -> tuple[str, tuple[int, ...]]:
     return "".join(chars), tuple(offsets)
 
 
+@lru_cache(maxsize=32768)
+def compact_with_offsets(text: str) -> tuple[str, tuple[int, ...]]:
+    """``compact(text)`` together with, for each of its characters, the index in ``text``: for
+    matching phrases that OCR prints with blanks inside (云 服务) and reporting them where printed."""
+    norm, offsets = normalize_with_offsets(text)
+    if " " not in norm:  # the only blank a normalised text holds
+        return norm, offsets
+    keep = [i for i, ch in enumerate(norm) if ch != " "]
+    return "".join(norm[i] for i in keep), tuple(offsets[i] for i in keep)
+
+
 def _fold_table() -> dict[int, str | None]:
     """``_fold_char`` of every character it changes, and the zero-width ones removed: a table for
     ``str.translate``, which folds a page's text in C instead of character by character."""

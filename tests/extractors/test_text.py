@@ -5,7 +5,14 @@ from __future__ import annotations
 import random
 import re
 
-from extractors.text import _ZERO_WIDTH, _fold_char, compact, normalize, normalize_with_offsets
+from extractors.text import (
+    _ZERO_WIDTH,
+    _fold_char,
+    compact,
+    compact_with_offsets,
+    normalize,
+    normalize_with_offsets,
+)
 
 
 def _by_character(text: str) -> tuple[str, list[int]]:
@@ -31,6 +38,8 @@ def _check(text: str) -> None:
     assert normalize_with_offsets(text) == (norm, tuple(offsets))
     assert normalize(text) == norm
     assert compact(text) == re.sub(r"\s+", "", norm)
+    kept = [(ch, at) for ch, at in zip(norm, offsets, strict=True) if ch != " "]
+    assert compact_with_offsets(text) == ("".join(ch for ch, _ in kept), tuple(at for _, at in kept))
 
 
 def test_every_character_folds_as_defined() -> None:
