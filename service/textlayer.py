@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 from operator import itemgetter
 from typing import Any
 
@@ -33,6 +34,9 @@ _CJK_FONT = re.compile(r"(song|sun|hei|kai|fang|ming|yahei|pingfang|noto.*cjk|so
 # every character of the categories Co, Cc and Cs (and U+FFFD): a text none of which holds
 # has no glyph without a mapping, and need not be looked at character by character
 _SUSPECT = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\ue000-\uf8ff\ufffd\U000f0000-\U0010ffff]")
+
+_BLANK = re.compile(r"\s")  # what str.isspace is true for (both ask Py_UNICODE_ISSPACE)
+_ASCII_LETTER = re.compile(r"[A-Za-z]")  # c.isascii() and c.isalpha()
 
 MIN_TEXT_CHARS = 12  # fewer printable characters than this: an image-only page, OCR it
 
@@ -57,21 +61,21 @@ def assess(text: str, fontnames: list[str]) -> str | None:
     """Why ``text`` (a page's extracted text) is not trustworthy, or None when it is."""
     cids = len(_CID.findall(text))
     stripped = _CID.sub("\x00", text)
-    visible = [c for c in stripped if not c.isspace()]
+    visible = len(stripped) - len(_BLANK.findall(stripped))
     if not visible:
         return None
+    # the characters are looked at one by one only where one of them can have no mapping
     bad = cids + (sum(
-        1 for c in visible
-        if c in ("\x00", "\ufffd") or unicodedata.category(c) in ("Co", "Cc", "Cs")
+        1 for c in stripped
+        if not c.isspace() and (c in ("\x00", "\ufffd") or unicodedata.category(c) in ("Co", "Cc", "Cs"))
     ) if _SUSPECT.search(stripped) else 0)
-    if bad / len(visible) > 0.1:
-        return f"{bad} of {len(visible)} glyphs have no Unicode mapping (fonts without a ToUnicode map)"
+    if bad / visible > 0.1:
+        return f"{bad} of {visible} glyphs have no Unicode mapping (fonts without a ToUnicode map)"
     cjk_fonts = sum(1 for name in fontnames if _CJK_FONT.search(name or ""))
-    cjk_chars = len(_CJK.findall(stripped))
-    letters = sum(1 for c in visible if c.isascii() and c.isalpha())
     # A page set in CJK fonts that yields no CJK at all but lots of Latin letters is a font with a
     # private encoding: the letters are glyph ids, not text.
-    if cjk_fonts >= len(fontnames) * 0.5 and len(visible) > 40 and cjk_chars < len(visible) * 0.02 and letters > len(visible) * 0.4:
+    if cjk_fonts >= len(fontnames) * 0.5 and visible > 40 and len(_CJK.findall(stripped)) < visible * 0.02 \
+            and len(_ASCII_LETTER.findall(stripped)) > visible * 0.4:
         return "text in CJK fonts extracts as Latin noise (custom font encoding)"
     return None
 
@@ -139,9 +143,6 @@ def read_text_layer(page: Any) -> TextLayer:
     return TextLayer(lines=lines, problem=problem, chars=visible, image_coverage=min(1.0, covered / area))
 
 
-_BLANK = re.compile(r"\s")  # what str.isspace is true for (both ask Py_UNICODE_ISSPACE)
-_ASCII_LETTER = re.compile(r"[A-Za-z]")  # c.isascii() and c.isalpha()
-
 # pdfplumber's word grouping as ``read_text_layer`` asks for it (WordExtractor: x_tolerance 1.5,
 # y_tolerance 2, blanks split words, no text flow)
 _X_TOLERANCE = 1.5
@@ -182,9 +183,7 @@ def read_text_layer_pdfium(page: Any) -> TextLayer | None:
     letters = len(_ASCII_LETTER.findall(text))
     if cjk < visible * 0.02 and letters > visible * 0.4:
         return None  # Latin text: whether it is a private font encoding turns on the font names
-    # what ``assess`` can still object to here: glyphs without a mapping (the Latin noise it
-    # looks for was declined above); a text with none of them is not looked at again
-    if (_SUSPECT.search(text) or "(cid:" in text) and assess(text, []) is not None:
+    if assess(text, []) is not None:
         return None
     width = right - left
     words = [w for w in _words(chars) if w["x1"] > 0 and w["top"] < height and w["x0"] < width and w["bottom"] > 0]
@@ -260,27 +259,20 @@ def _pdfium_chars(textpage: Any, height: float, ctypes: Any, pdfium_c: Any
     return list(zip(text, np.round(lefts, 3).tolist(), np.round(rights, 3).tolist(), tops, bottoms, strict=True))
 
 
-_CALLS: tuple[Any, ...] | None = None
-
-
+@lru_cache(maxsize=1)
 def _per_character(ctypes: Any, pdfium_c: Any) -> tuple[Any, ...]:
     """pdfium's per-character calls as the loop above makes them hundreds of times a page: without
     ctypes' conversion of each argument (about half the cost of a call). Each takes the text page
     as a ``c_void_p`` and the index as an int; out-parameters come ``byref``. The text object
     comes back as its address, an int: comparable, and a third of the cost of a handle."""
-    global _CALLS
-    if _CALLS is None:
-        def bare(function: Any, restype: Any) -> Any:
-            call = type(function)(ctypes.cast(function, ctypes.c_void_p).value)
-            call.restype = restype
-            return call
+    def bare(function: Any, restype: Any) -> Any:
+        call = type(function)(ctypes.cast(function, ctypes.c_void_p).value)
+        call.restype = restype
+        return call
 
-        _CALLS = (bare(pdfium_c.FPDFText_GetUnicode, ctypes.c_uint), bare(pdfium_c.FPDFText_IsGenerated, ctypes.c_int),
-                  bare(pdfium_c.FPDFText_HasUnicodeMapError, ctypes.c_int),
-                  bare(pdfium_c.FPDFText_GetTextObject, ctypes.c_void_p),
-                  bare(pdfium_c.FPDFText_GetCharOrigin, ctypes.c_int),
-                  bare(pdfium_c.FPDFText_GetLooseCharBox, ctypes.c_int))
-    return _CALLS
+    return (bare(pdfium_c.FPDFText_GetUnicode, ctypes.c_uint), bare(pdfium_c.FPDFText_IsGenerated, ctypes.c_int),
+            bare(pdfium_c.FPDFText_HasUnicodeMapError, ctypes.c_int), bare(pdfium_c.FPDFText_GetTextObject, ctypes.c_void_p),
+            bare(pdfium_c.FPDFText_GetCharOrigin, ctypes.c_int), bare(pdfium_c.FPDFText_GetLooseCharBox, ctypes.c_int))
 
 
 def _font_metrics(font: Any, size: float, matrix: Any, ctypes: Any, pdfium_c: Any,
