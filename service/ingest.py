@@ -415,22 +415,12 @@ def opens_with_text(source: SourceFile) -> bool:
         if not source.data or content_kind(source.data) != "pdf":
             return False
         import pypdfium2 as pdfium
-        import pypdfium2.raw as pdfium_c
 
         document = pdfium.PdfDocument(source.data)
         try:
-            if len(document) == 0:
-                return False
-            page = document[0]
-            textpage = pdfium_c.FPDFText_LoadPage(page.raw)
-            if not textpage:
-                return False
-            try:
-                return bool(pdfium_c.FPDFText_CountChars(textpage) >= MIN_TEXT_CHARS)
-            finally:
-                pdfium_c.FPDFText_ClosePage(textpage)
+            return len(document) > 0 and document[0].get_textpage().count_chars() >= MIN_TEXT_CHARS
         finally:
-            document.close()
+            document.close()  # with the page and its text page
     except Exception:  # noqa: BLE001 - hostile bytes: reading the file reports them
         return False
 
