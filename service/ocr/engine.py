@@ -299,28 +299,45 @@ class RapidOcrEngine:
     def recognize(self, crop: np.ndarray) -> tuple[str, float]:
         """One line, by the small recogniser (seal text and orientation checks want its reading),
         the crop prepared as RapidOCR's own call prepares it: grey or RGBA to BGR, scaled within bounds."""
-        from rapidocr.ch_ppocr_rec import TextRecInput
+        text, score, _ = self.recognize_scored(crop)
+        return text, score
 
+    def recognize_scored(self, crop: np.ndarray) -> tuple[str, float, FrameProbs | None]:
+        """``recognize``, with the per-frame probabilities it was read from (``frame_probs``) where
+        they are what ``frame_probs`` gives for the same crop (RapidOCR's preparation left the crop
+        as it was), else None: a caller that will score names on the crop later keeps them instead
+        of running the network again."""
         with self._lock:
             rapid = self._engine
-            out = rapid._load_rec_model()(TextRecInput(img=[rapid.preprocess_img(rapid.load_img(crop))[0]]))
-        return str(out.txts[0]), float(out.scores[0])
+            prepared = rapid.preprocess_img(rapid.load_img(crop))[0]
+            probs, frames = self._frames(prepared)
+            # RapidOCR's own decoding of the same output: the reading ``recognize`` always gave
+            line_results, _ = rapid._load_rec_model().postprocess_op(
+                probs[np.newaxis], False, wh_ratio_list=[prepared.shape[1] / max(1, prepared.shape[0])],
+                max_wh_ratio=frames.ratio)
+        text, score = line_results[0]
+        same = prepared.shape == crop.shape and (prepared is crop or np.array_equal(prepared, crop))
+        return str(text), float(score), frames.probs_of(crop) if same else None
 
     def frame_probs(self, crop: np.ndarray) -> FrameProbs:
         """The recogniser's per-frame character probabilities for ``crop``, prepared as
         ``recognize`` prepares it (resized to the model's height, padded to its minimum width)."""
         with self._lock:
-            rec = self._engine._load_rec_model()  # rapidocr's own lazy loader; no download is involved
-            if self._classes is None:
-                self._classes = {ch: i for i, ch in enumerate(rec.postprocess_op.character) if i}
-            _, height, width = rec.rec_image_shape
-            h, w = crop.shape[:2]
-            ratio = max(width / height, w / max(1, h))
-            batch = rec.resize_norm_img(crop, ratio)[np.newaxis].astype(np.float32)
-            # a copy: OpenVINO hands back its output buffer, which the next inference overwrites
-            probs = np.array(rec.session(batch)[0])
-        resized = min(int(height * ratio), int(np.ceil(height * w / max(1, h))))
-        return FrameProbs(probs, self._classes, batch.shape[-1] / len(probs) * w / max(1, resized))
+            _, frames = self._frames(crop)
+        return frames.probs_of(crop)
+
+    def _frames(self, crop: np.ndarray) -> tuple[np.ndarray, _Frames]:
+        """The small recogniser run on one crop, as RapidOCR runs a batch of one (call with the lock held)."""
+        rec = self._engine._load_rec_model()  # rapidocr's own lazy loader; no download is involved
+        if self._classes is None:
+            self._classes = {ch: i for i, ch in enumerate(rec.postprocess_op.character) if i}
+        _, height, width = rec.rec_image_shape
+        h, w = crop.shape[:2]
+        ratio = max(width / height, w / max(1, h))
+        batch = rec.resize_norm_img(crop, ratio)[np.newaxis].astype(np.float32)
+        # a copy: OpenVINO hands back its output buffer, which the next inference overwrites
+        probs = np.array(rec.session(batch)[0])
+        return probs, _Frames(probs, self._classes, ratio, height, batch.shape[-1])
 
     def read_region(self, image: np.ndarray) -> list[OcrBox]:
         """``read`` for a part of a page (the print under a seal), at the page's own scale."""
@@ -354,6 +371,22 @@ class RapidOcrEngine:
             for quad, (text, score), flip in zip(quads, read, turned, strict=True)
             if text.strip() and score >= self.TEXT_SCORE
         ]
+
+
+@dataclass(frozen=True)
+class _Frames:
+    """One crop's recogniser output and how its input was laid out (``RapidOcrEngine._frames``)."""
+
+    probs: np.ndarray
+    classes: dict[str, int]
+    ratio: float  # the input's width over its height
+    height: int  # the model's input height
+    width: int  # the input's width, padding included
+
+    def probs_of(self, crop: np.ndarray) -> FrameProbs:
+        h, w = crop.shape[:2]
+        resized = min(int(self.height * self.ratio), int(np.ceil(self.height * w / max(1, h))))
+        return FrameProbs(self.probs, self.classes, self.width / len(self.probs) * w / max(1, resized))
 
 
 @dataclass(frozen=True)

@@ -21,8 +21,8 @@ from extractors.seals import NameStrip, code_lines, name_strips, seal_confidence
 from models.domain import Applicant, Document, PageText, Seal
 from service.ocr.ctc import FrameProbs, best_alignment, greedy_text, log_likelihood, nbest
 from service.ocr.engine import OcrEngine, ScoringEngine
-from service.ocr.reader import OcrCache
-from service.seals.read import CJK, NAME_ENDINGS, ArcReading, Rim, clean_arc
+from service.ocr.reader import OcrCache, image_hash
+from service.seals.read import CJK, NAME_ENDINGS, ArcReading, Rim, clean_arc, whole_names
 
 log = logging.getLogger(__name__)
 
@@ -43,23 +43,6 @@ def printed_names(texts: list[str], near: str) -> list[str]:
     order. Never a name cut short: 件有限公司 is no one's name."""
     longest = len(near) + max(2, len(near) // 3)
     return [name for name in whole_names(texts) if len(near) < len(name) <= longest and _subsequence(near, name)]
-
-
-def whole_names(texts: list[str]) -> list[str]:
-    """Every whole name printed in ``texts`` (see ``printed_names``), in order of appearance."""
-    out: dict[str, None] = {}  # the names in order, each once
-    for text in texts:
-        for run in re.findall(r"[\u4e00-\u9fff()]{4,}", unicodedata.normalize("NFKC", text)):
-            ends = [e for e in range(2, len(run) + 1) if run.endswith(NAME_ENDINGS, 0, e)]
-            if not ends:
-                continue
-            role = _ROLE_WORDS.match(run)
-            starts = sorted({0, role.end() if role else 0, *ends})
-            for start in starts:
-                for end in ends:
-                    if end - start >= 4:
-                        out.setdefault(run[start:end])
-    return list(out)
 
 
 def max_corrections(name: str) -> int:
@@ -97,11 +80,6 @@ def authority_names(texts: list[str], reading: str) -> list[str]:
                 if prefix[-1] in _DIVISION_END and (name := prefix + office) not in out:
                     out.append(name)
     return out
-
-
-# words a party's name follows on a signature line or in a table
-_ROLE_WORDS = re.compile(r"(?:甲方|乙方|丙方|委托方|受托方|服务方|需方|供方|买方|卖方|购买方|销售方|出租方|承租方|"
-                         r"单位名称|公司名称|企业名称|名称|申请单位|申报单位|盖章)+")
 
 
 def _subsequence(short: str, long: str) -> bool:
@@ -358,12 +336,28 @@ def _confirmed(rim: Rim, reading: str, hiding: list[str], near: list[str], engin
     if not hasattr(ocr, "frame_probs"):
         return None  # an engine that cannot score a given text cannot confirm one
     strips = [strip for group in name_strips(rim.image, rim.impression) for strip in group]
-    found = confirm_printed(strips, reading, hiding, near, ocr)  # type: ignore[arg-type]
+    scoring = _KeptFrames(ocr, rim.frames, {ch for name in hiding + near for ch in name})  # type: ignore[arg-type]
+    found = confirm_printed(strips, reading, hiding, near, scoring)  # type: ignore[arg-type]
     if cache is not None:
         cache.put_json(key, {"text": found.text if found else "", "confidence": found.confidence if found else 0.0,
                              "hidden": list(found.hidden) if found else [],
                              "corrected": list(found.corrected) if found else []})
     return found
+
+
+class _KeptFrames:
+    """``frame_probs`` of a strip the seal's reading already ran (``Rim.frames``) where those
+    frames hold every character of the names to score, else of the engine: the same scores
+    without running the network on the strip again."""
+
+    def __init__(self, engine: ScoringEngine, kept: dict[str, FrameProbs], chars: set[str]) -> None:
+        self.engine, self.kept, self.chars = engine, kept, chars
+
+    def frame_probs(self, crop: np.ndarray) -> FrameProbs:
+        frames = self.kept.get(image_hash(crop)) if self.kept else None
+        if frames is not None and self.chars <= frames.classes.keys():
+            return frames
+        return self.engine.frame_probs(crop)
 
 
 # a printed credit code may stand for the seal's id if the reading differs from it in this many

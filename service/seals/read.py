@@ -13,7 +13,7 @@ import logging
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
@@ -32,6 +32,7 @@ from extractors.seals import (
 )
 from models.domain import PageText, Seal
 from models.enums import SealShape
+from service.ocr.ctc import FrameProbs
 from service.ocr.engine import OcrEngine
 from service.ocr.reader import OcrCache, image_hash
 from service.pdfdraw import DrawnImage
@@ -55,8 +56,12 @@ class ArcReading:
     corrected: tuple[int, ...] = ()
 
 
-def read_arc(image: np.ndarray, imp: Impression, engine: OcrEngine) -> ArcReading:
-    """The text along the rim (the owner's name), trying each likely start angle."""
+def read_arc(image: np.ndarray, imp: Impression, engine: OcrEngine,
+             frames: dict[str, FrameProbs] | None = None) -> ArcReading:
+    """The text along the rim (the owner's name), trying each likely start angle. ``frames``, when
+    given, receives the recogniser's output for each whole-name strip read (by the strip's
+    pixels, ``image_hash``) where the engine gives it, for confirming the name later
+    (``service.seals.confirm``) without reading the strips again."""
     if imp.shape == SealShape.square:
         chars, scores = [], []
         for cell in square_cells(image, imp):
@@ -72,7 +77,7 @@ def read_arc(image: np.ndarray, imp: Impression, engine: OcrEngine) -> ArcReadin
         if "印" in text[:-1]:  # the seal's 印 closes the name whatever the layout
             text = text.replace("印", "", 1) + "印"
         return ArcReading(text, float(np.mean(scores)) if scores else 0.0)
-    text, score = _read_name_strips(image, imp, engine)
+    text, score = _read_name_strips(image, imp, engine, frames)
     if text:
         return ArcReading(text, score)
     # no whole name found: read strips started at several angles and let them agree
@@ -85,7 +90,8 @@ def read_arc(image: np.ndarray, imp: Impression, engine: OcrEngine) -> ArcReadin
     return ArcReading(*consensus_name(readings))
 
 
-def _read_name_strips(image: np.ndarray, imp: Impression, engine: OcrEngine) -> tuple[str, float]:
+def _read_name_strips(image: np.ndarray, imp: Impression, engine: OcrEngine,
+                      frames: dict[str, FrameProbs] | None) -> tuple[str, float]:
     """The name read from whole-name strips (``name_strips``): each place the name may lie is
     read in a few variants that vote; the place whose reading is surest, longest and ends as a
     name ends wins. ("", 0) when no place reads as a name."""
@@ -93,7 +99,7 @@ def _read_name_strips(image: np.ndarray, imp: Impression, engine: OcrEngine) -> 
     for group in name_strips(image, imp):
         readings: list[tuple[str, float]] = []
         for strip in group:
-            text, score = engine.recognize(strip.image)
+            text, score = _recognize(engine, strip.image, frames)
             text = clean_arc(text)
             if text:
                 readings.append((text, score))
@@ -115,6 +121,17 @@ def _read_name_strips(image: np.ndarray, imp: Impression, engine: OcrEngine) -> 
         if longer or merit > chosen[2]:
             chosen = (text, score, merit)
     return (chosen[0], chosen[1]) if chosen else ("", 0.0)
+
+
+def _recognize(engine: OcrEngine, image: np.ndarray, frames: dict[str, FrameProbs] | None) -> tuple[str, float]:
+    """``engine.recognize``, the output read from kept in ``frames`` where the engine gives it."""
+    scored = getattr(engine, "recognize_scored", None)
+    if frames is None or scored is None:
+        return engine.recognize(image)
+    text, score, probs = scored(image)
+    if probs is not None:
+        frames[image_hash(image)] = probs
+    return text, score
 
 
 def vote(readings: list[tuple[str, float]]) -> tuple[str, float]:
@@ -148,6 +165,30 @@ def settled(readings: list[tuple[str, float]]) -> bool:
 
 # how the names of companies and authorities end
 NAME_ENDINGS = ("有限公司", "公司", "管理局", "局", "委员会", "中心", "厂", "店", "社", "院", "所", "部", "行", "处")
+
+
+def whole_names(texts: list[str]) -> list[str]:
+    """Every whole name printed in ``texts``, in order of appearance: a run of characters from its
+    start, from after a role word such as 乙方, or from after another name's end, to where names
+    end (``service.seals.confirm.printed_names``)."""
+    out: dict[str, None] = {}  # the names in order, each once
+    for text in texts:
+        for run in re.findall(r"[\u4e00-\u9fff()]{4,}", unicodedata.normalize("NFKC", text)):
+            ends = [e for e in range(2, len(run) + 1) if run.endswith(NAME_ENDINGS, 0, e)]
+            if not ends:
+                continue
+            role = _ROLE_WORDS.match(run)
+            starts = sorted({0, role.end() if role else 0, *ends})
+            for start in starts:
+                for end in ends:
+                    if end - start >= 4:
+                        out.setdefault(run[start:end])
+    return list(out)
+
+
+# words a party's name follows on a signature line or in a table
+_ROLE_WORDS = re.compile(r"(?:甲方|乙方|丙方|委托方|受托方|服务方|需方|供方|买方|卖方|购买方|销售方|出租方|承租方|"
+                         r"单位名称|公司名称|企业名称|名称|申请单位|申报单位|盖章)+")
 
 
 def consensus_name(readings: list[tuple[str, float]]) -> tuple[str, float]:
@@ -257,6 +298,10 @@ class Rim:
     key: str
     image: np.ndarray
     impression: Impression
+    #: the recogniser's output for the whole-name strips read, by the strip's pixels, kept for the
+    #: characters of the names printed on the page (``FrameProbs.kept``): confirming a name of
+    #: those characters scores it on these instead of running the network on the strip again
+    frames: dict[str, FrameProbs] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -279,8 +324,10 @@ def read_seals(image: np.ndarray, impressions: list[Impression], page: PageText,
     or in other dossiers is read once."""
     seals: list[Seal] = []
     rims: list[Rim] = []
+    printed: set[str] | None = None  # the characters of the names printed on the page
     for imp in impressions:
         arc, center, key = ArcReading(), "", ""
+        frames: dict[str, FrameProbs] = {}
         try:
             ocr = engine()
             key = _reading_key(image, imp, scale, ocr.id, drawn)
@@ -288,7 +335,7 @@ def read_seals(image: np.ndarray, impressions: list[Impression], page: PageText,
             if hit is not None:
                 arc, center = ArcReading(hit["arc"], hit["arc_score"]), hit["center"]
             else:
-                arc = read_arc(image, imp, ocr)
+                arc = read_arc(image, imp, ocr, frames)
                 if imp.shape != SealShape.square:
                     center = read_center(image, imp, ocr)
                 if cache is not None:
@@ -299,5 +346,8 @@ def read_seals(image: np.ndarray, impressions: list[Impression], page: PageText,
         seals.append(seal)
         if arc.text and imp.shape != SealShape.square:
             local, moved = local_view(image, imp)
-            rims.append(Rim(seal.id, key, local.copy(), moved))
+            if frames and printed is None:
+                printed = {ch for name in whole_names([line.text for line in page.lines]) for ch in name}
+            kept = {digest: probs.kept((printed or set()) | set(arc.text)) for digest, probs in frames.items()}
+            rims.append(Rim(seal.id, key, local.copy(), moved, kept))
     return PageSeals(seals, rims)

@@ -86,3 +86,22 @@ def test_the_n_best_readings_swap_characters_the_recogniser_hesitated_over() -> 
     assert readings[0][1] > readings[1][1] > readings[0][1] - 1.0
     # a character read surely has no alternatives
     assert [text for text, _ in nbest(_frames("1_2_8_4", classes))] == ["1284"]
+
+
+def test_frames_kept_for_some_characters_score_texts_of_them_as_the_whole_output_does() -> None:
+    rng = np.random.default_rng(3)
+    logits = rng.normal(0, 3, size=(40, 60))
+    probs = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    alphabet = "济南明湖数码软件有限公司泺源云计算山东甲乙方" + "".join(chr(0x4E00 + i) for i in range(60 - 24))
+    full = FrameProbs(probs, {ch: i + 1 for i, ch in enumerate(alphabet[:59])}, 8.0)
+    kept = full.kept("明湖数码有限公司")
+    assert kept.probs.shape[1] < full.probs.shape[1] and kept.columns_per_frame == full.columns_per_frame
+    assert greedy_text(kept) == greedy_text(full)  # each frame's best class is kept
+    for text in ("明湖数码", "有限公司", "码码", "公司有限明"):
+        ours, theirs = kept.labels(text), full.labels(text)
+        assert ours is not None and theirs is not None
+        assert log_likelihood(kept.probs, ours) == pytest.approx(log_likelihood(full.probs, theirs), abs=1e-9)
+        assert best_alignment(kept.probs, ours) == best_alignment(full.probs, theirs)
+    # a character not kept (and not any frame's best) is unknown to the kept frames
+    dropped = next(ch for ch, i in full.classes.items() if i not in probs.argmax(axis=1) and ch not in "明湖数码有限公司")
+    assert kept.labels(dropped) is None and full.labels(dropped) is not None

@@ -26,7 +26,7 @@ from service.seals.confirm import (
     near_names,
     printed_names,
 )
-from service.seals.read import ArcReading, consensus_name, read_seals
+from service.seals.read import ArcReading, Rim, consensus_name, read_seals
 from tests.evaluation.test_seals import APPLICANT, SELLER, SELLER_ID, codes, invoice, seal
 from tests.extractors.test_seals import RED, SAMPLES, draw_seal, page
 from tests.fakes import FakeEngine, NamingEngine
@@ -356,20 +356,21 @@ def test_a_tax_id_printed_in_the_page_text_confirms_the_seal_but_the_seals_own_r
 
 
 @pytest.mark.ocr
-def test_the_real_recogniser_takes_a_look_alike_from_the_printed_seller_but_not_a_clear_difference() -> None:
+def test_the_real_recogniser_takes_a_look_alike_from_the_printed_seller_but_not_a_clear_difference(
+        monkeypatch: pytest.MonkeyPatch) -> None:
     """The sample invoice scan: the recogniser reads the seller's seal as 山东源源云计算有限公司,
     unsure of its third character (泺 in the seller's name printed on the invoice)."""
     from service.ocr.engine import get_engine
 
     image = cv2.imread(str(SAMPLES / "06_发票扫描.png"))
     engine = get_engine("rapidocr")
-    found = read_seals(image, find_impressions(image), PageText(page=1, width=image.shape[1], height=image.shape[0]),
-                       1.0, lambda: engine)
+    size = {"width": image.shape[1], "height": image.shape[0]}
+    found = read_seals(image, find_impressions(image), PageText(page=1, **size), 1.0, lambda: engine)
     seals, rims = found.seals, found.rims
     [ours] = [s for s in seals if s.kind == "发票专用章"]
     assert Levenshtein.distance(ours.arc_text, SELLER) <= 1
 
-    def confirmed_with(printed: str) -> Seal:
+    def confirmed_with(printed: str, rims: list[Rim] = rims) -> Seal:
         doc = invoice(seller=printed)
         [out] = [s for s in confirm_names(seals, rims, [doc], [], Applicant(), lambda: engine) if s.id == ours.id]
         return out
@@ -381,6 +382,15 @@ def test_the_real_recogniser_takes_a_look_alike_from_the_printed_seller_but_not_
     other = ours.arc_text[:7] + "费" + ours.arc_text[8:]
     kept = confirmed_with(other)
     assert kept.arc_text == ours.arc_text and kept.arc_corrected == [] and "name" not in " ".join(kept.confirmed_by)
+
+    # read on the page that prints the seller's name, the seal keeps what the recogniser made of
+    # its name strips: confirming that name runs the network on none of them again, and agrees
+    printed = PageText(page=1, lines=[TextLine(text=f"名称：{SELLER}", bbox=(0, 0, 300, 20))], **size)
+    on_page = read_seals(image, find_impressions(image), printed, 1.0, lambda: engine).rims
+    assert next(rim for rim in on_page if rim.seal_id == ours.id).frames
+    scored: list[int] = []
+    monkeypatch.setattr(engine, "frame_probs", lambda crop: scored.append(1) or type(engine).frame_probs(engine, crop))
+    assert confirmed_with(SELLER, on_page) == right and not scored
 
 
 # --- found once a page ----------------------------------------------------------------------------
