@@ -8,6 +8,7 @@ rim's normals, with how much black print hides each column), the horizontal line
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 import cv2
 import numpy as np
@@ -332,12 +333,21 @@ def inner_crop(image: np.ndarray, imp: Impression, size: int = 480) -> np.ndarra
     """
     ink = seal_ink(image, imp, size, page_contrast=False)
     r_in, r_out = _radial_band(255 - cv2.cvtColor(seal_ink(image, imp), cv2.COLOR_BGR2GRAY))
-    yy, xx = np.mgrid[0:size, 0:size]
-    r = np.hypot(xx - size / 2, yy - size / 2) / (size / 2)
-    upper = yy < size * 0.47
+    r, upper = _disc(size)
     lower_limit = r_out - 0.04 if imp.shape == SealShape.oval else max(r_in + 0.02, r_out - 0.1)
     ink[(r > r_out + 0.02) | (upper & (r > r_in + 0.02)) | (~upper & (r > lower_limit))] = 255
     return ink
+
+
+@lru_cache(maxsize=4)
+def _disc(size: int) -> tuple[np.ndarray, np.ndarray]:
+    """For a square of ``size``: each pixel's distance from the centre in radii, and whether it
+    lies in the upper part (where the arc text runs down the sides). The same for every seal."""
+    yy, xx = np.mgrid[0:size, 0:size]
+    r = np.hypot(xx - size / 2, yy - size / 2) / (size / 2)
+    upper = yy < size * 0.47
+    r.flags.writeable = upper.flags.writeable = False
+    return r, upper
 
 
 def center_bands(crop: np.ndarray) -> list[tuple[int, int]]:

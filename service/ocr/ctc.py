@@ -42,9 +42,24 @@ class FrameProbs:
         fraction of the memory. A character outside them is unknown to the kept frames."""
         wanted = {self.classes[ch] for ch in chars if ch in self.classes}
         order = sorted({BLANK, *self.probs.argmax(axis=1).tolist(), *wanted})
-        name_of = {i: ch for ch, i in self.classes.items()}
+        name_of = _names(self.classes)
         classes = {name_of[c]: k for k, c in enumerate(order) if c in name_of}
         return FrameProbs(np.ascontiguousarray(self.probs[:, order]), classes, self.columns_per_frame)
+
+
+_last_names: tuple[dict[str, int], dict[int, str]] | None = None
+
+
+def _names(classes: dict[str, int]) -> dict[int, str]:
+    """Each class id's character: worked out once for the dict last asked about, which is the
+    recogniser's own (6,625 classes) for every strip it reads."""
+    global _last_names
+    last = _last_names
+    if last is not None and last[0] is classes:
+        return last[1]
+    names = {i: ch for ch, i in classes.items()}
+    _last_names = (classes, names)
+    return names
 
 
 def _extended(labels: list[int]) -> np.ndarray:
@@ -111,7 +126,7 @@ def best_alignment(probs: np.ndarray, labels: list[int]) -> list[tuple[int, int]
 
 def greedy_text(frames: FrameProbs) -> str:
     """The recogniser's own reading of its frames: best class per frame, repeats and blanks dropped."""
-    names = {i: ch for ch, i in frames.classes.items()}
+    names = _names(frames.classes)
     best = frames.probs.argmax(axis=1)
     return "".join(names.get(int(c), "") for i, c in enumerate(best) if c != BLANK and (i == 0 or c != best[i - 1]))
 
@@ -127,7 +142,7 @@ def nbest(frames: FrameProbs, n: int = 8, positions: int = 3) -> list[tuple[str,
     reading and those that swap, at its ``positions`` least sure characters, the character for
     another the same frames found plausible. Enough to find the reading a constraint (a check
     character) accepts among near misses, without a full beam search."""
-    names = {i: ch for ch, i in frames.classes.items()}
+    names = _names(frames.classes)
     best = frames.probs.argmax(axis=1)
     # each emitted character: its class and the frame where the recogniser was surest of it
     chars: list[tuple[int, int]] = []
