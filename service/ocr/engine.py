@@ -310,10 +310,10 @@ class RapidOcrEngine:
         with self._lock:
             rapid = self._engine
             prepared = rapid.preprocess_img(rapid.load_img(crop))[0]
-            probs, frames = self._frames(prepared)
+            frames = self._frames(prepared)
             # RapidOCR's own decoding of the same output: the reading ``recognize`` always gave
             line_results, _ = rapid._load_rec_model().postprocess_op(
-                probs[np.newaxis], False, wh_ratio_list=[prepared.shape[1] / max(1, prepared.shape[0])],
+                frames.probs[np.newaxis], False, wh_ratio_list=[prepared.shape[1] / max(1, prepared.shape[0])],
                 max_wh_ratio=frames.ratio)
         text, score = line_results[0]
         same = prepared.shape == crop.shape and (prepared is crop or np.array_equal(prepared, crop))
@@ -323,10 +323,10 @@ class RapidOcrEngine:
         """The recogniser's per-frame character probabilities for ``crop``, prepared as
         ``recognize`` prepares it (resized to the model's height, padded to its minimum width)."""
         with self._lock:
-            _, frames = self._frames(crop)
+            frames = self._frames(crop)
         return frames.probs_of(crop)
 
-    def _frames(self, crop: np.ndarray) -> tuple[np.ndarray, _Frames]:
+    def _frames(self, crop: np.ndarray) -> _Frames:
         """The small recogniser run on one crop, as RapidOCR runs a batch of one (call with the lock held)."""
         rec = self._engine._load_rec_model()  # rapidocr's own lazy loader; no download is involved
         if self._classes is None:
@@ -337,7 +337,7 @@ class RapidOcrEngine:
         batch = rec.resize_norm_img(crop, ratio)[np.newaxis].astype(np.float32)
         # a copy: OpenVINO hands back its output buffer, which the next inference overwrites
         probs = np.array(rec.session(batch)[0])
-        return probs, _Frames(probs, self._classes, ratio, height, batch.shape[-1])
+        return _Frames(probs, self._classes, ratio, height, batch.shape[-1])
 
     def read_region(self, image: np.ndarray) -> list[OcrBox]:
         """``read`` for a part of a page (the print under a seal), at the page's own scale."""
