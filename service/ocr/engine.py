@@ -316,7 +316,7 @@ class RapidOcrEngine:
                 frames.probs[np.newaxis], False, wh_ratio_list=[prepared.shape[1] / max(1, prepared.shape[0])],
                 max_wh_ratio=frames.ratio)
         text, score = line_results[0]
-        same = prepared.shape == crop.shape and (prepared is crop or np.array_equal(prepared, crop))
+        same = prepared is crop or np.array_equal(prepared, crop)  # shapes included
         return str(text), float(score), frames.probs_of(crop) if same else None
 
     def frame_probs(self, crop: np.ndarray) -> FrameProbs:

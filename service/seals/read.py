@@ -346,8 +346,8 @@ def read_seals(image: np.ndarray, impressions: list[Impression], page: PageText,
         seals.append(seal)
         if arc.text and imp.shape != SealShape.square:
             local, moved = local_view(image, imp)
-            if frames and printed is None:
+            if printed is None:
                 printed = {ch for name in whole_names([line.text for line in page.lines]) for ch in name}
-            kept = {digest: probs.kept((printed or set()) | set(arc.text)) for digest, probs in frames.items()}
+            kept = {digest: probs.kept(printed | set(arc.text)) for digest, probs in frames.items()}
             rims.append(Rim(seal.id, key, local.copy(), moved, kept))
     return PageSeals(seals, rims)
